@@ -1,0 +1,223 @@
+"""The ``pushsim`` command.
+
+Exit codes: 0 success; 1 bad input (every fault is printed, never a
+traceback); 2 a usage error (an unknown option, a missing argument).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from pushsim import __version__
+from pushsim.errors import PushsimError, ScenarioError
+from pushsim.quantities import format_duration, format_rate
+
+log = logging.getLogger("pushsim.cli")
+
+def _console(**options: Any) -> Console:
+    console = Console(highlight=False, soft_wrap=True, **options)
+    if not console.is_terminal:
+        console.width = max(console.width, 140)  # a pipe or a file: do not squeeze tables
+    return console
+
+
+stdout = _console()
+stderr = _console(stderr=True)
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, *_: Any) -> None:
+    stderr.print(f"[yellow]warning:[/] {message}", markup=True)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Bad input ends the command with its message and exit code 1, never a traceback."""
+    previous = warnings.showwarning
+    warnings.showwarning = _show_warning
+    try:
+        yield
+    except ScenarioError as error:
+        stderr.print(str(error), markup=False)
+        sys.exit(1)
+    except PushsimError as error:
+        stderr.print(f"error: {error}", markup=False)
+        sys.exit(1)
+    finally:
+        warnings.showwarning = previous
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pushsim")
+def main() -> None:
+    """Queueing simulation and capacity planning for message-push systems."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Check scenario files; print every fault, or a line for each valid one."""
+    from pushsim.scenario import load_scenario
+
+    failed = False
+    with _user_errors():
+        for path in files:
+            try:
+                scenario = load_scenario(path)
+            except ScenarioError as error:
+                failed = True
+                stderr.print(str(error), markup=False)
+                continue
+            stdout.print(f"{path}: ok: {scenario.summary_line()}", markup=False)
+    sys.exit(1 if failed else 0)
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    if not enabled or total < 2:
+        yield None
+        return
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    )
+    with bar:
+        task = bar.add_task("replications", total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
+
+
+def _fmt(value: float, unit: str, digits: int = 4) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "-"
+    if unit == "s":
+        return format_duration(float(f"{value:.{digits}g}"))
+    if unit == "1/s":
+        return format_rate(float(f"{value:.{digits}g}"))
+    if unit == "ratio":
+        return f"{100 * value:.{min(digits, 3)}g}%"
+    return f"{value:.{digits}g}"
+
+
+def _cell(summary: Any, node: str, metric: str) -> str:
+    row = summary[(summary.node == node) & (summary.metric == metric)]
+    if row.empty:
+        return "-"
+    mean, low, high, unit = row.iloc[0][["mean", "ci_low", "ci_high", "unit"]]
+    text = _fmt(mean, unit)
+    if not (math.isnan(low) or math.isnan(high)):
+        text += f" ±{_fmt((high - low) / 2, unit, digits=2)}"
+    return text
+
+
+def _table(result: Any) -> Table:
+    summary = result.summary
+    scenario = result.scenario
+    table = Table(title=f"{scenario.name}: {result.engine}, seed {result.seed}")
+    columns = [
+        ("throughput", "throughput"),
+        ("utilisation", "utilisation"),
+        ("wait_mean", "wait mean"),
+        ("sojourn_p50", "p50"),
+        ("sojourn_p99", "p99"),
+        ("drop_rate", "dropped"),
+        ("expiry_rate", "expired"),
+    ]
+    table.add_column("node")
+    for _, label in columns:
+        table.add_column(label, justify="right")
+    for node in ["system", *scenario.queues]:
+        table.add_row(node, *(_cell(summary, node, metric) for metric, _ in columns))
+    return table
+
+
+def _slo_lines(result: Any) -> list[str]:
+    colours = {"pass": "green", "fail": "red", "inconclusive": "yellow"}
+    lines = []
+    for row in result.slo.itertuples():
+        colour = colours[row.verdict]
+        lines.append(f"  [{colour}]{row.verdict:>12}[/]  {row.slo}  (measured {row.mean:.4g})")
+    return lines
+
+
+def _write(result: Any, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / "summary.csv", folder / "summary.json"]
+    result.summary.to_csv(written[0], index=False)
+    written[1].write_text(result.to_json() + "\n", encoding="utf-8")
+    try:
+        import pyarrow  # noqa: F401
+
+        path = folder / "messages.parquet"
+        result.messages.to_parquet(path, index=False)
+    except ImportError:
+        path = folder / "messages.csv"
+        result.messages.to_csv(path, index=False)
+    written.append(path)
+    return written
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--replications", "-r", type=click.IntRange(min=1), help="Override the count.")
+@click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Write files here.")
+def run(
+    scenario: Path, replications: int | None, seed: int | None, fmt: str, out: Path | None
+) -> None:
+    """Simulate one operating point and print its measures."""
+    from pushsim.scenario import load_scenario
+    from pushsim.simulate import simulate, with_overrides
+
+    with _user_errors():
+        model = with_overrides(load_scenario(scenario), replications=replications, seed=seed)
+        show_bar = fmt == "table" and stderr.is_terminal
+        with _progress(model.experiment.replications, show_bar) as progress:
+            result = simulate(model, progress=progress)
+        if fmt == "json":
+            click.echo(result.to_json())
+        else:
+            _print_table(result)
+        if out is not None:
+            for path in _write(result, out):
+                stderr.print(f"wrote {path}", markup=False)
+
+
+def _print_table(result: Any) -> None:
+    console = stdout
+    console.print(_table(result))
+    if len(result.slo):
+        console.print("SLOs:")
+        for line in _slo_lines(result):
+            console.print(line)
+    warm = result.warmups[0]
+    console.print(
+        f"confidence: {result.ci_method}; warm-up {result.scenario.experiment.warmup.text!r} "
+        f"(from {format_duration(warm.instant)} of {format_duration(warm.horizon)})",
+        markup=False,
+    )
+    counts = result.conservation[0]
+    console.print(
+        "conservation (replication 0): "
+        f"{counts['arrived']} arrived = {counts['completed']} completed + "
+        f"{counts['dropped']} dropped + {counts['expired']} expired + "
+        f"{counts['in_system']} in system",
+        markup=False,
+    )

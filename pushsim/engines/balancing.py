@@ -1,0 +1,152 @@
+"""Balancing policies: which of several nodes takes the next message.
+
+The same policy objects serve the simulator and the live engine. A policy
+sees its targets through two numbers each target keeps up to date: ``count``
+(messages waiting or in service there) and ``work_left()`` (seconds of work
+queued and in service, per consumer). Every random choice comes from the
+balancer's own stream, drawn in blocks.
+
+- ``random``: uniform over the targets.
+- ``weighted``: by the given weights.
+- ``round_robin``: in turn.
+- ``jsq``: the target with the fewest messages; ties broken at random.
+- ``power_of_d``: ``d`` distinct targets sampled at random, the one with the
+  fewest messages of those (Mitzenmacher's supermarket model).
+- ``least_work_left``: the target with the least work left per consumer.
+- ``consistent_hash``: a hash ring with virtual points per target; a message
+  goes to the first point after the hash of its key, so the same key always
+  reaches the same target while the set of targets stays the same.
+"""
+
+from __future__ import annotations
+
+import bisect
+import operator
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from pushsim.engines.streams import variates
+from pushsim.scenario import Balancer
+
+__all__ = ["Target", "make_policy"]
+
+#: Virtual points per target on the consistent-hash ring.
+RING_POINTS = 160
+
+_MASK64 = (1 << 64) - 1
+
+
+class Target(Protocol):
+    """What a policy reads of a node it may send to."""
+
+    count: int
+
+    def work_left(self) -> float:
+        """Seconds of work waiting and in service, per consumer."""
+        ...
+
+
+Choose = Callable[[int], int]
+
+
+def _uniform(rng: np.random.Generator) -> Callable[[], float]:
+    return variates(rng.random)
+
+
+def _fewest(counts: list[float], u: float) -> int:
+    """The index of the smallest count; ties broken uniformly by ``u`` in [0, 1)."""
+    best = min(counts)
+    ties = counts.count(best)
+    at = counts.index(best)
+    for _ in range(int(u * ties)):
+        at = counts.index(best, at + 1)
+    return at
+
+
+def _mix64(value: int) -> int:
+    """splitmix64's finaliser: a fast, well-spread hash of an integer key."""
+    value = (value + 0x9E3779B97F4A7C15) & _MASK64
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return value ^ (value >> 31)
+
+
+def _ring(names: Sequence[str]) -> tuple[list[int], list[int]]:
+    points: list[tuple[int, int]] = []
+    for index, name in enumerate(names):
+        for replica in range(RING_POINTS):
+            raw = hashlib.blake2b(f"{name}#{replica}".encode(), digest_size=8).digest()
+            points.append((int.from_bytes(raw, "little"), index))
+    points.sort()
+    return [p for p, _ in points], [i for _, i in points]
+
+
+def make_policy(
+    balancer: Balancer,
+    targets: Sequence[Target],
+    names: Sequence[str],
+    rng: np.random.Generator,
+) -> Choose:
+    """A function from a message's key to the index of the target it goes to."""
+    n = len(targets)
+    policy = balancer.policy
+
+    if policy == "random":
+        draw = variates(lambda size: rng.integers(0, n, size))
+        return lambda key: int(draw())
+
+    if policy == "weighted":
+        weights = np.asarray(balancer.weights, dtype=float)
+        cumulative = (np.cumsum(weights) / weights.sum()).tolist()
+        cumulative[-1] = 1.0
+        u = _uniform(rng)
+        return lambda key: bisect.bisect_right(cumulative, u())
+
+    if policy == "round_robin":
+        turn = [-1]
+
+        def next_in_turn(key: int) -> int:
+            turn[0] = (turn[0] + 1) % n
+            return turn[0]
+
+        return next_in_turn
+
+    if policy == "jsq":
+        u = _uniform(rng)
+        count = operator.attrgetter("count")
+        return lambda key: _fewest(list(map(count, targets)), u())
+
+    if policy == "power_of_d":
+        d = balancer.choices
+        u = _uniform(rng)
+        # d distinct indices per message, drawn for 512 messages at a time.
+        def distinct(size: int) -> np.ndarray:
+            rows = np.tile(np.arange(n), (size // d, 1))
+            return rng.permuted(rows, axis=1)[:, :d].ravel()
+
+        samples = variates(distinct, block=512 * d)
+
+        def shortest_of_d(key: int) -> int:
+            chosen = [int(samples()) for _ in range(d)]
+            return chosen[_fewest([targets[i].count for i in chosen], u())]
+
+        return shortest_of_d
+
+    if policy == "least_work_left":
+        u = _uniform(rng)
+        return lambda key: _fewest([t.work_left() for t in targets], u())
+
+    if policy == "consistent_hash":
+        points, owners = _ring(names)
+        size = len(points)
+
+        def owner(key: int) -> int:
+            at = bisect.bisect_left(points, _mix64(key))
+            return owners[at if at < size else 0]
+
+        return owner
+
+    raise ValueError(f"unknown balancing policy {policy!r}")

@@ -1,0 +1,174 @@
+"""The simulated producers: arrivals on the process's own clock, classes, fan-out.
+
+A producer schedules one SimPy event per published message, at the instant
+its arrival process gives. At each it draws the message's class (and key),
+the number of deliveries, and sends each delivery to its target. A full
+blocking queue makes it wait: the deliveries not yet sent wait with it, and
+its later arrivals are pushed back by the time it was blocked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from itertools import chain
+from typing import Any
+
+import numpy as np
+import simpy
+from pushsim.engines.des.nodes import At, Node
+from pushsim.distributions import FixedCount
+from pushsim.engines.streams import Streams, variates
+from pushsim.scenario import KeySpace, Producer
+
+__all__ = ["Clock", "Source"]
+
+NAN = math.nan
+INF = math.inf
+WAITING = 0
+
+
+class Clock:
+    """Numbers shared by every producer of a run: ids, and when to stop."""
+
+    def __init__(self, env: simpy.Environment, messages: int | None) -> None:
+        self.published = 0  # messages created so far, and the next one's number
+        self.deliveries = 0  # deliveries created so far, and the next one's number
+        self.limit = messages if messages is not None else -1
+        self.stop = env.event()
+
+    def last_one(self) -> bool:
+        """After a message is published: was it the last the run asks for?"""
+        if self.published == self.limit:
+            self.stop.succeed()
+            return True
+        return False
+
+
+def _keys(space: KeySpace, rng: np.random.Generator) -> Callable[[], float]:
+    if space.zipf == 0:
+        return variates(lambda size: rng.integers(0, space.count, size))
+    weights = 1.0 / np.arange(1, space.count + 1, dtype=float) ** space.zipf
+    cumulative = np.cumsum(weights)
+    cumulative /= cumulative[-1]
+    return variates(lambda size: np.searchsorted(cumulative, rng.random(size), side="right"))
+
+
+class Source:
+    """One producer of the scenario."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        name: str,
+        spec: Producer,
+        class_ids: list[int],
+        streams: Streams,
+        target: Node,
+        clock: Clock,
+    ) -> None:
+        self.env = env
+        self.target = target
+        self.clock = clock
+        blocks = spec.arrivals.stream(streams.generator(f"arrivals/{name}"))
+        self.next_time: Callable[[], float] = chain.from_iterable(
+            block.tolist() for block in blocks
+        ).__next__
+        self.offset = 0.0
+        self.blocked_since = NAN
+        self.pending: list[list[Any]] = []
+        self.class_ids = class_ids
+        self.priorities = [c.priority for c in spec.classes]
+        self.class0, self.priority0 = class_ids[0], self.priorities[0]
+        self.keys = [
+            _keys(c.key, streams.generator(f"keys/{name}/{c.name}")) if c.key else None
+            for c in spec.classes
+        ]
+        self.next_class = self._class_draw(spec, streams.generator(f"classes/{name}"))
+        fanout = spec.fanout
+        self.simple = (
+            len(spec.classes) == 1 and spec.classes[0].key is None and fanout == FixedCount(value=1)
+        )
+        if isinstance(fanout, FixedCount):
+            fixed = fanout.value
+            self.next_fanout: Callable[[], int] = lambda: fixed
+        else:
+            rng = streams.generator(f"fanout/{name}")
+            draw = variates(lambda size: fanout.sample(rng, size))
+            self.next_fanout = lambda: int(draw())
+
+    @staticmethod
+    def _class_draw(spec: Producer, rng: np.random.Generator) -> Callable[[], int]:
+        if len(spec.classes) == 1:
+            return lambda: 0
+        cumulative = np.cumsum([c.share for c in spec.classes])
+        cumulative[-1] = np.inf
+        return variates(lambda size: np.searchsorted(cumulative, rng.random(size), side="right"))
+
+    def start(self) -> None:
+        self.schedule_next()
+
+    def schedule_next(self) -> None:
+        try:
+            at = self.next_time() + self.offset
+        except StopIteration:
+            return
+        delay = at - self.env.now
+        At(self.env, delay if delay > 0.0 else 0.0, None, self.arrive)
+
+    def arrive(self, event: simpy.Event) -> None:
+        clock = self.clock
+        if clock.published == clock.limit:
+            return  # another producer published the last message at this instant
+        now = self.env.now
+        published = clock.published
+        clock.published = published + 1
+        if self.simple:
+            message = clock.deliveries
+            clock.deliveries = message + 1
+            item = [message, published, self.class0, now, NAN, 0.0, INF, self.priority0,
+                    None, WAITING, NAN]
+            if not self.target.accept(item, self):
+                self.blocked_since = now
+                return
+        else:
+            self.pending = self.deliveries(published, now)
+            if not self.dispatch():
+                return
+        if not clock.last_one():
+            self.schedule_next()
+
+    def deliveries(self, published: int, now: float) -> list[list[Any]]:
+        """The deliveries of one published message: its class, key and fan-out."""
+        which = int(self.next_class())
+        key_draw = self.keys[which]
+        key = int(key_draw()) if key_draw is not None else None
+        cls, priority = self.class_ids[which], self.priorities[which]
+        clock = self.clock
+        first = clock.deliveries
+        count = self.next_fanout()
+        clock.deliveries = first + count
+        return [
+            [first + j, published, cls, now, NAN, 0.0, INF, priority, key, WAITING, NAN]
+            for j in range(count)
+        ]
+
+    def dispatch(self) -> bool:
+        """Send the pending deliveries; False if a full queue made the producer wait."""
+        pending = self.pending
+        while pending:
+            item = pending.pop(0)
+            if not self.target.accept(item, self):
+                self.blocked_since = self.env.now
+                return False
+        return True
+
+    def resume(self) -> None:
+        """The blocked delivery was let in: send the rest, then carry on."""
+        self.offset += self.env.now - self.blocked_since
+        if self.dispatch() and not self.clock.last_one():
+            self.schedule_next()
+
+    def unfinished(self) -> list[list[Any]]:
+        """Deliveries created but not yet sent when the run ended."""
+        return list(self.pending)

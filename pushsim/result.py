@@ -1,0 +1,267 @@
+"""The result of simulating a scenario: tidy tables of measures and records.
+
+``Result.summary`` has one row per node and metric with the mean and its 95 %
+confidence interval; ``Result.messages`` one row per visit of a message to a
+queue; ``Result.slo`` the verdict on each of the scenario's SLOs. All three
+are plain pandas DataFrames.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pushsim import __version__
+from pushsim.engines.base import OUTCOMES, Run
+from pushsim.errors import PushsimWarning
+from pushsim.measures import (
+    conservation,
+    prepare,
+    unit_of,
+    warmup_instant,
+    window_metrics,
+)
+from pushsim.scenario import SYSTEM, Scenario
+from pushsim.stats import Interval, t_interval
+
+__all__ = ["BATCHES", "Result"]
+
+#: Batches of a single replication for batch-means intervals.
+BATCHES = 20
+SUMMARY_COLUMNS = ["node", "metric", "mean", "ci_low", "ci_high", "unit"]
+
+
+@dataclass(frozen=True)
+class Warmup:
+    """Where one replication's measuring window starts, and whether the rule settled."""
+
+    replication: int
+    instant: float
+    horizon: float
+    settled: bool
+
+
+class Result:
+    """Measures of one scenario over its replications on one engine."""
+
+    def __init__(self, scenario: Scenario, runs: Sequence[Run], *, command: str = "") -> None:
+        if not runs:
+            raise ValueError("a result needs at least one run")
+        self.scenario = scenario
+        self.runs = tuple(runs)
+        self.command = command
+        self.engine = runs[0].engine
+        self.partial = any(run.partial for run in runs)
+        self.warmups = tuple(self._warmup(run) for run in self.runs)
+        self.conservation = tuple(conservation(run) for run in self.runs)
+        for run, counts in zip(self.runs, self.conservation, strict=True):
+            if counts["accounted"] != counts["arrived"] or counts["duplicates"]:
+                warnings.warn(
+                    f"replication {run.replication}: conservation fails: "
+                    f"{counts['arrived']} deliveries arrived but {counts['accounted']} "
+                    f"are accounted for ({counts})",
+                    PushsimWarning,
+                    stacklevel=2,
+                )
+
+    @property
+    def seed(self) -> int:
+        return self.scenario.seed
+
+    @property
+    def replications(self) -> int:
+        return len(self.runs)
+
+    @property
+    def ci_method(self) -> str:
+        """How the confidence intervals were made."""
+        if self.replications > 1:
+            return f"Student t over {self.replications} independent replications, 95%"
+        return f"batch means of one replication ({BATCHES} batches), Student t, 95%"
+
+    def _warmup(self, run: Run) -> Warmup:
+        instant, settled = warmup_instant(run, self.scenario)
+        if not settled:
+            rule = self.scenario.experiment.warmup.text
+            warnings.warn(
+                f"replication {run.replication}: the warm-up rule {rule!r} did not settle "
+                f"within the run (measuring from {instant:.4g}s of {run.horizon:.4g}s); "
+                "make the run longer",
+                PushsimWarning,
+                stacklevel=3,
+            )
+        return Warmup(run.replication, instant, run.horizon, settled)
+
+    def _percentiles(self) -> list[float]:
+        experiment = self.scenario.experiment
+        extra = [slo.percentile for slo in experiment.slo if slo.percentile is not None]
+        return sorted({*experiment.percentiles, *extra})
+
+    @cached_property
+    def _intervals(self) -> dict[tuple[str, str], Interval]:
+        qs = self._percentiles()
+        prepared = [prepare(run, self.scenario, qs) for run in self.runs]
+        if len(prepared) > 1:
+            per_run = [
+                window_metrics(p, w.instant, w.horizon)
+                for p, w in zip(prepared, self.warmups, strict=True)
+            ]
+            keys = list(per_run[0])
+            return {k: t_interval([m.get(k, math.nan) for m in per_run]) for k in keys}
+        p, w = prepared[0], self.warmups[0]
+        whole = window_metrics(p, w.instant, w.horizon)
+        edges = np.linspace(w.instant, w.horizon, BATCHES + 1)
+        batches = [window_metrics(p, a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        return {
+            k: t_interval([b.get(k, math.nan) for b in batches], centre=v)
+            for k, v in whole.items()
+        }
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """One row per node and metric: ``node, metric, mean, ci_low, ci_high, unit``."""
+        rows = [
+            (node, metric, iv.mean, iv.low, iv.high, unit_of(metric))
+            for (node, metric), iv in self._intervals.items()
+        ]
+        frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+        order = {name: i for i, name in enumerate([SYSTEM, *self.scenario.queues])}
+        frame = frame.sort_values("node", key=lambda s: s.map(order), kind="stable")
+        return frame.reset_index(drop=True)
+
+    def interval(self, node: str, metric: str) -> Interval:
+        """The estimate and interval of one metric: ``(mean, low, high)``."""
+        try:
+            return self._intervals[(node, metric)]
+        except KeyError:
+            known = sorted({m for _, m in self._intervals})
+            raise KeyError(f"no metric {metric!r} for node {node!r}; known: {known}") from None
+
+    @cached_property
+    def messages(self) -> pd.DataFrame:
+        """One row per visit of a message to a queue, over every replication."""
+        frames = [_messages(run) for run in self.runs]
+        return pd.concat(frames, ignore_index=True)
+
+    @cached_property
+    def slo(self) -> pd.DataFrame:
+        """Each SLO of the scenario with its estimate, interval and verdict.
+
+        The verdict is ``pass`` when the whole interval meets the objective,
+        ``fail`` when the whole interval misses it, and ``inconclusive``
+        when the interval straddles the limit.
+        """
+        rows = []
+        for slo in self.scenario.experiment.slo:
+            iv = self._intervals.get((slo.node, slo.metric), Interval(math.nan, math.nan, math.nan))
+            rows.append(
+                {
+                    "slo": slo.text,
+                    "node": slo.node,
+                    "metric": slo.metric,
+                    "op": slo.op,
+                    "limit": slo.limit,
+                    "mean": iv.mean,
+                    "ci_low": iv.low,
+                    "ci_high": iv.high,
+                    "verdict": verdict(slo.holds, iv),
+                }
+            )
+        columns = ["slo", "node", "metric", "op", "limit", "mean", "ci_low", "ci_high", "verdict"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as a JSON-ready document."""
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "replications": self.replications,
+            "version": __version__,
+            "engine": self.engine,
+            "confidence": self.ci_method,
+            "partial": self.partial,
+            "rows": [
+                {k: _json_value(v) for k, v in row.items()}
+                for row in self.summary.to_dict(orient="records")
+            ],
+            "slo": [
+                {k: _json_value(v) for k, v in row.items()}
+                for row in self.slo.to_dict(orient="records")
+            ],
+            "conservation": list(self.conservation),
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The summary as a JSON document (NaN and infinity as null)."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    def _repr_html_(self) -> str:
+        table = self.summary.pivot(index="metric", columns="node", values="mean")
+        head = (
+            f"<p><b>{self.scenario.name}</b>: {self.engine}, {self.replications} "
+            f"replication(s), seed {self.seed}; {self.ci_method}</p>"
+        )
+        return head + table.to_html(float_format=lambda v: f"{v:.4g}")
+
+    def __repr__(self) -> str:
+        return (
+            f"<Result {self.scenario.name!r}: {self.engine}, {self.replications} "
+            f"replication(s), seed {self.seed}>"
+        )
+
+
+def verdict(holds: Any, iv: Interval) -> str:
+    """``pass``, ``fail`` or ``inconclusive`` for an objective and an interval."""
+    if math.isnan(iv.mean):
+        return "inconclusive"
+    if math.isnan(iv.low) or math.isnan(iv.high):
+        if math.isinf(iv.mean):
+            return "pass" if holds(iv.mean) else "fail"
+        return "inconclusive"
+    low, high = holds(iv.low), holds(iv.high)
+    if low and high:
+        return "pass"
+    if not low and not high:
+        return "fail"
+    return "inconclusive"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _messages(run: Run) -> pd.DataFrame:
+    c = run.columns
+    producer_names = list(dict.fromkeys(p for p, _ in run.classes))
+    producer_of_class = np.asarray([producer_names.index(p) for p, _ in run.classes])
+    return pd.DataFrame(
+        {
+            "replication": np.full(c["message"].size, run.replication, dtype=np.int32),
+            "message": c["message"],
+            "published": c["published"],
+            "producer": pd.Categorical.from_codes(
+                producer_of_class[c["class_id"]], categories=producer_names
+            ),
+            "class": pd.Categorical.from_codes(
+                c["class_id"], categories=[f"{p}.{k}" for p, k in run.classes]
+            ),
+            "node": pd.Categorical.from_codes(c["node_id"], categories=list(run.nodes)),
+            "created_at": c["created_at"],
+            "enqueued_at": c["enqueued_at"],
+            "started_at": c["started_at"],
+            "finished_at": c["finished_at"],
+            "outcome": pd.Categorical.from_codes(c["outcome"], categories=list(OUTCOMES)),
+        }
+    )

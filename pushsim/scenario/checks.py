@@ -1,0 +1,161 @@
+"""The rules of a scenario that span nodes.
+
+Each record checks its own fields; here the whole topology is checked: every
+name that ``to`` or ``then`` gives exists, names are not used twice, no
+balancer routes back to itself without a queue between, every queue that
+messages can reach has a way out of the system, and every SLO names a node
+that exists. The checks read the raw mapping, so that they report their
+faults even when some fields failed their own checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pushsim.errors import Fault
+from pushsim.scenario.slo import parse_slo
+
+__all__ = ["topology_faults"]
+
+EXIT = "exit"
+SYSTEM = "system"
+_RESERVED = {EXIT, SYSTEM}
+
+
+def _nodes(data: Mapping[str, Any], section: str) -> dict[str, Any]:
+    value = data.get(section)
+    return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+
+def _targets(value: Any) -> list[str]:
+    """The names a ``to`` or ``then`` value refers to, whatever its shape."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [str(k) for k in value]
+    if isinstance(value, list | tuple):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _edges(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """For each queue and balancer, the nodes a message may go to next."""
+    edges: dict[str, list[str]] = {}
+    for name, queue in _nodes(data, "queues").items():
+        consumers = queue.get("consumers") if isinstance(queue, Mapping) else None
+        then = consumers.get("then") if isinstance(consumers, Mapping) else None
+        edges[name] = _targets(then) if then is not None else [EXIT]
+    for name, balancer in _nodes(data, "balancers").items():
+        to = balancer.get("to") if isinstance(balancer, Mapping) else None
+        edges[name] = _targets(to)
+    return edges
+
+
+def _unknown_targets(data: Mapping[str, Any], known: set[str]) -> Iterator[Fault]:
+    def check(path: str, value: Any, exit_allowed: bool) -> Iterator[Fault]:
+        for target in _targets(value):
+            if target == EXIT and exit_allowed:
+                continue
+            if target not in known:
+                choices = ", ".join(sorted(known)) or "none defined"
+                yield Fault(path, f"unknown node {target!r}; known queues and balancers: {choices}")
+
+    for name, producer in _nodes(data, "producers").items():
+        if isinstance(producer, Mapping) and "to" in producer:
+            yield from check(f"producers.{name}.to", producer["to"], exit_allowed=False)
+    for name, balancer in _nodes(data, "balancers").items():
+        if isinstance(balancer, Mapping) and "to" in balancer:
+            yield from check(f"balancers.{name}.to", balancer["to"], exit_allowed=False)
+    for name, queue in _nodes(data, "queues").items():
+        consumers = queue.get("consumers") if isinstance(queue, Mapping) else None
+        if isinstance(consumers, Mapping) and consumers.get("then") is not None:
+            yield from check(f"queues.{name}.consumers.then", consumers["then"], True)
+
+
+def _names(data: Mapping[str, Any]) -> Iterator[Fault]:
+    queues, balancers = _nodes(data, "queues"), _nodes(data, "balancers")
+    for name in sorted(set(queues) & set(balancers)):
+        yield Fault(f"balancers.{name}", f"the name {name!r} is also a queue; names are unique")
+    for section, nodes in (("queues", queues), ("balancers", balancers)):
+        for name in sorted(set(nodes) & _RESERVED):
+            yield Fault(f"{section}.{name}", f"{name!r} is a reserved name; choose another")
+
+
+def _balancer_loops(edges: dict[str, list[str]], balancers: set[str]) -> Iterator[Fault]:
+    """A balancer that reaches itself through balancers only never lets go."""
+    for start in sorted(balancers):
+        seen, frontier = set(), [t for t in edges.get(start, []) if t in balancers]
+        while frontier:
+            node = frontier.pop()
+            if node == start:
+                yield Fault(
+                    f"balancers.{start}.to",
+                    "routes back to itself through balancers only; put a queue in the loop",
+                )
+                break
+            if node not in seen:
+                seen.add(node)
+                frontier.extend(t for t in edges.get(node, []) if t in balancers)
+
+
+def _trapped(edges: dict[str, list[str]], data: Mapping[str, Any]) -> Iterator[Fault]:
+    """Queues reached by messages from which no route leads out of the system."""
+    leaves = {EXIT}
+    changed = True
+    while changed:
+        changed = False
+        for node, targets in edges.items():
+            if node not in leaves and any(t in leaves for t in targets):
+                leaves.add(node)
+                changed = True
+
+    reached: set[str] = set()
+    frontier = [
+        p["to"]
+        for p in _nodes(data, "producers").values()
+        if isinstance(p, Mapping) and isinstance(p.get("to"), str)
+    ]
+    while frontier:
+        node = frontier.pop()
+        if node in reached or node not in edges:
+            continue
+        reached.add(node)
+        frontier.extend(edges[node])
+    for node in sorted(reached - leaves):
+        if node in _nodes(data, "queues"):
+            yield Fault(
+                f"queues.{node}.consumers.then",
+                "messages that reach this queue can never leave: the routes form a cycle "
+                f"without an exit; send some share to '{EXIT}' or to a queue that leaves",
+            )
+
+
+def _slo_nodes(data: Mapping[str, Any], known: set[str]) -> Iterator[Fault]:
+    experiment = data.get("experiment")
+    slos = experiment.get("slo") if isinstance(experiment, Mapping) else None
+    if not isinstance(slos, list | tuple):
+        return
+    balancers = set(_nodes(data, "balancers"))
+    for i, text in enumerate(slos):
+        try:
+            slo = parse_slo(text)
+        except ValueError:
+            continue  # reported by the record's own check
+        path = f"experiment.slo[{i}]"
+        if slo.node != SYSTEM and slo.node not in known:
+            yield Fault(path, f"unknown node {slo.node!r} in {slo.text!r}")
+        elif slo.node in balancers:
+            yield Fault(path, f"{slo.node!r} is a balancer; SLOs apply to queues or the system")
+
+
+def topology_faults(data: Mapping[str, Any]) -> list[Fault]:
+    """Every cross-node fault of a raw scenario mapping."""
+    queues, balancers = _nodes(data, "queues"), _nodes(data, "balancers")
+    known = set(queues) | set(balancers)
+    edges = _edges(data)
+    faults = [*_names(data), *_unknown_targets(data, known), *_slo_nodes(data, known)]
+    faults.extend(_balancer_loops(edges, set(balancers)))
+    if not any("unknown node" in f.message for f in faults):
+        faults.extend(_trapped(edges, data))
+    return faults

@@ -1,0 +1,217 @@
+"""Reading a scenario from a YAML or TOML file, a text or a mapping.
+
+YAML is read with the safe loader only, and a key given twice in one mapping
+is a fault rather than the last one silently winning. Every fault found, in
+the syntax, in a field or across nodes, is reported at once in one
+:class:`~pushsim.errors.ScenarioError`, each with its place in the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from pushsim.errors import Fault, ScenarioError
+from pushsim.quantities import TAG_SEPARATOR, Model
+from pushsim.scenario.checks import topology_faults
+from pushsim.scenario.schema import Scenario
+
+__all__ = ["load_scenario", "parse_scenario_text"]
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice in one mapping.
+
+    A key that YAML 1.1 would read as a boolean (``on``, ``off``, ``yes``,
+    ``no``) is kept as the word written, so that ``on: 200ms`` means the key
+    ``on``; values are read as YAML reads them.
+    """
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    mapping: dict[Any, Any] = {}
+    first_line: dict[Any, int] = {}
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _BOOL_TAG:
+            key: Any = key_node.value
+        else:
+            key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"key {key!r} is given twice in one mapping (first at line "
+                f"{first_line[key] + 1})",
+                key_node.start_mark,
+            )
+        first_line[key] = key_node.start_mark.line
+        mapping[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+    return mapping
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)  # type: ignore[arg-type]
+
+
+def _yaml_fault(error: yaml.YAMLError) -> Fault:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    kind = "YAML error" if isinstance(error, yaml.constructor.ConstructorError) else "YAML syntax error"
+    return Fault("", f"{kind}{where}: {problem}")
+
+
+def parse_scenario_text(text: str, *, kind: str = "yaml") -> Any:
+    """The raw mapping in a scenario text; a syntax error raises ScenarioError."""
+    if not text.strip():
+        raise ScenarioError([Fault("", "the scenario is empty; it needs producers and queues")])
+    try:
+        if kind == "toml":
+            return tomllib.loads(text)
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError([Fault("", f"TOML syntax error: {error}")]) from None
+    except yaml.YAMLError as error:
+        raise ScenarioError([_yaml_fault(error)]) from None
+
+
+# Messages for pydantic's error types, as the rule a user broke.
+_RULES = {
+    "missing": "required, but missing",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "string_type": "must be a text",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "dict_type": "must be a mapping of names to values",
+    "model_type": "must be a mapping of keys to values",
+    "model_attributes_type": "must be a mapping of keys to values",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "string_pattern_mismatch": (
+        "must be a name of letters, digits, '_' or '-', starting with a letter or '_'"
+    ),
+}
+
+
+def _vocabulary() -> set[str]:
+    """Every key that any scenario record accepts, for "did you mean" hints."""
+    names: set[str] = set()
+    stack: list[type[Model]] = [Model]
+    while stack:
+        model = stack.pop()
+        names.update(model.model_fields)
+        stack.extend(model.__subclasses__())
+    return names
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _fault(error: Mapping[str, Any], vocabulary: set[str]) -> Fault:
+    parts = [p for p in error["loc"] if not (isinstance(p, str) and TAG_SEPARATOR in p)]
+    kind, value, context = error["type"], error.get("input"), error.get("ctx") or {}
+    message: str = error["msg"]
+
+    if kind == "extra_forbidden":
+        key = str(parts[-1]) if parts else "?"
+        hint = difflib.get_close_matches(key, sorted(vocabulary), n=1)
+        message = f"unknown key {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+        parts = parts[:-1] + [key]
+    elif kind == "value_error":
+        message = message.removeprefix("Value error, ")
+        field, sep, rest = message.partition(": ")
+        if sep and field.isidentifier() and isinstance(value, Mapping) and field in value:
+            parts, message = [*parts, field], rest
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        sign = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<"}.get(kind, "<=")
+        bound = next(iter(context.values()))
+        message = f"must be {sign} {bound}, got {_show(value)}"
+    elif kind == "literal_error":
+        message = f"must be one of {context.get('expected')}, got {_show(value)}"
+    elif kind == "missing":
+        message = _RULES[kind]
+    elif kind.startswith("unknown_"):
+        key = kind.removeprefix("unknown_")
+        given = value.get(key) if isinstance(value, Mapping) else value
+        message = f"{message}; got {_show(given)}"
+    elif kind == "too_short":
+        message = f"must have at least {context.get('min_length')} entries"
+    elif kind in _RULES:
+        message = f"{_RULES[kind]}, got {_show(value)}"
+
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return Fault(path, message)
+
+
+def _validate(data: Any, base_dir: Path | None, source: str | None) -> Scenario:
+    if not isinstance(data, Mapping):
+        raise ScenarioError(
+            [Fault("", f"a scenario must be a mapping of keys, got {_show(data)}")],
+            source=source,
+        )
+    faults: list[Fault] = []
+    scenario: Scenario | None = None
+    try:
+        scenario = Scenario.model_validate(data, context={"base_dir": base_dir})
+    except ValidationError as error:
+        vocabulary = _vocabulary()
+        faults.extend(_fault(e, vocabulary) for e in error.errors(include_url=False))
+    faults.extend(topology_faults(data))
+    if faults:
+        unique = list(dict.fromkeys(faults))
+        raise ScenarioError(unique, source=source)
+    assert scenario is not None
+    return scenario
+
+
+def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario:
+    """Read and validate a scenario from a file path or a mapping.
+
+    A path ending in ``.toml`` is read as TOML, anything else as YAML. A
+    mapping (for example a dict written in a notebook) is validated as it is;
+    files it names are found relative to the current directory. A wrong
+    scenario raises :class:`~pushsim.errors.ScenarioError` with every fault.
+    """
+    if isinstance(source, Scenario):
+        return source
+    if isinstance(source, Mapping):
+        return _validate(source, None, None)
+    if not isinstance(source, str | Path):
+        raise ScenarioError(
+            [Fault("", f"a scenario is a file path or a mapping, got {_show(source)}")]
+        )
+    path = Path(source)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Fault("", f"no such file: {path}")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Fault("", f"{path} is a folder, not a scenario file")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError([Fault("", f"cannot read {path}: {error}")]) from None
+    try:
+        data = parse_scenario_text(text, kind="toml" if path.suffix == ".toml" else "yaml")
+        scenario = _validate(data, path.parent, str(path))
+    except ScenarioError as error:
+        raise ScenarioError(error.faults, source=str(path)) from None
+    scenario._source_path = str(path)
+    scenario._source_text = text
+    return scenario

@@ -1,0 +1,95 @@
+"""Durations, rates, shares and counts as people write them."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from pushsim.quantities import (
+    format_duration,
+    format_rate,
+    parse_count,
+    parse_duration,
+    parse_rate,
+    parse_share,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("250us", 250e-6),
+        ("250µs", 250e-6),
+        ("4ms", 0.004),
+        ("2s", 2.0),
+        ("1.5min", 90.0),
+        ("1h", 3600.0),
+        ("1d", 86400.0),
+        (" 3 ms ", 0.003),
+        (2.5, 2.5),
+        (3, 3.0),
+        ("1e-3", 0.001),
+    ],
+)
+def test_durations(text: object, seconds: float) -> None:
+    assert parse_duration(text) == pytest.approx(seconds, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("text", "per_second"),
+    [
+        ("800/s", 800.0),
+        ("3k/min", 50.0),
+        ("50/h", 50 / 3600),
+        ("1.2M/d", 1.2e6 / 86400),
+        ("10/ms", 10_000.0),
+        (800, 800.0),
+        ("12", 12.0),
+    ],
+)
+def test_rates(text: object, per_second: float) -> None:
+    assert parse_rate(text) == pytest.approx(per_second, rel=1e-12)
+
+
+def test_shares_and_counts() -> None:
+    assert parse_share("0.1%") == pytest.approx(0.001)
+    assert parse_share(0.25) == 0.25
+    assert parse_count("200k") == 200_000
+    assert parse_count("1.5M") == 1_500_000
+    assert parse_count(7.0) == 7
+
+
+@pytest.mark.parametrize(
+    ("parse", "value", "message"),
+    [
+        (parse_duration, "4xs", "unknown time unit 'xs' in '4xs'"),
+        (parse_duration, "fast", "must be a duration such as"),
+        (parse_duration, float("nan"), "must be a finite duration"),
+        (parse_rate, "800/week", "unknown time unit 'week'"),
+        (parse_rate, "800 per s", "must be a rate such as"),
+        (parse_share, "ten%", "must be a share such as"),
+        (parse_count, "2.5", "must be a whole number"),
+        (parse_count, 2.5, "must be a whole number"),
+    ],
+)
+def test_bad_values_name_the_rule(parse: object, value: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        parse(value)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("parse", [parse_duration, parse_rate, parse_share, parse_count])
+def test_wrong_types_are_type_errors(parse: object) -> None:
+    with pytest.raises(TypeError, match="must be"):
+        parse([1])  # type: ignore[operator]
+    with pytest.raises(TypeError, match="must be"):
+        parse(True)  # type: ignore[operator]
+
+
+def test_formats() -> None:
+    assert format_duration(0.004) == "4ms"
+    assert format_duration(90.0) == "1.5min"
+    assert format_duration(250e-6) == "250us"
+    assert format_duration(math.inf) == "inf"
+    assert format_rate(800) == "800/s"
+    assert format_rate(12_500) == "12.5k/s"

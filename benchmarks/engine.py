@@ -41,7 +41,9 @@ WORKLOADS: dict[str, tuple[int, int, float]] = {
 }
 
 
-def idiomatic(queues: int, servers: int, load: float, messages: int, seed: int) -> list[float]:
+def idiomatic(
+    queues: int, servers: int, load: float, messages: int, seed: int
+) -> list[float]:
     """The textbook SimPy model: a process per message and a Resource per queue."""
     env = simpy.Environment()
     rng = random.Random(seed)
@@ -82,7 +84,9 @@ def scenario(queues: int, servers: int, load: float, messages: int) -> Any:
                 "to": "lb" if queues > 1 else names[0],
             }
         },
-        "queues": {n: {"consumers": {"count": servers, "service": service}} for n in names},
+        "queues": {
+            n: {"consumers": {"count": servers, "service": service}} for n in names
+        },
         "experiment": {"messages": messages, "warmup": 0, "replications": 1},
     }
     if queues > 1:
@@ -90,7 +94,9 @@ def scenario(queues: int, servers: int, load: float, messages: int) -> Any:
     return load_scenario(data)
 
 
-def pushsim_run(queues: int, servers: int, load: float, messages: int, seed: int) -> Any:
+def pushsim_run(
+    queues: int, servers: int, load: float, messages: int, seed: int
+) -> Any:
     run = DesEngine().run(scenario(queues, servers, load, messages), seed)
     columns = run.columns
     sojourn = columns["finished_at"] - columns["created_at"]
@@ -117,6 +123,24 @@ def retained_per_message(work: Callable[[], Any], messages: int) -> float:
     return (after - before) / messages
 
 
+def compare(name: str, workload: tuple[int, int, float], n: int, memory_n: int) -> str:
+    """One line: both models' speed, the ratio, and the bytes each keeps."""
+    queues, servers, load = workload
+    base_time, sojourns = timed(lambda: idiomatic(queues, servers, load, n, 1))
+    ours_time, (run, _) = timed(lambda: pushsim_run(queues, servers, load, n, 1))
+    assert len(sojourns) > 0.99 * n and run.visits >= n
+    base_bytes = retained_per_message(
+        lambda: idiomatic(queues, servers, load, memory_n, 1), memory_n
+    )
+    ours_bytes = retained_per_message(
+        lambda: pushsim_run(queues, servers, load, memory_n, 1), memory_n
+    )
+    return (
+        f"{name:<8} {n / base_time:>16,.0f} {n / ours_time:>14,.0f} "
+        f"{base_time / ours_time:>5.1f}x {base_bytes:>20.0f} {ours_bytes:>18.0f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
@@ -125,21 +149,14 @@ def main() -> None:
     n = args.messages
     memory_n = min(n, 100_000)
 
-    print(f"{'workload':<8} {'idiomatic msg/s':>16} {'pushsim msg/s':>14} {'ratio':>6} "
-          f"{'bytes/msg idiomatic':>20} {'bytes/msg pushsim':>18}")
-    for name, (queues, servers, load) in WORKLOADS.items():
+    print(
+        f"{'workload':<8} {'idiomatic msg/s':>16} {'pushsim msg/s':>14} {'ratio':>6} "
+        f"{'bytes/msg idiomatic':>20} {'bytes/msg pushsim':>18}"
+    )
+    for name, workload in WORKLOADS.items():
         if args.only and name != args.only:
             continue
-        base_time, sojourns = timed(lambda: idiomatic(queues, servers, load, n, 1))
-        ours_time, (run, _) = timed(lambda: pushsim_run(queues, servers, load, n, 1))
-        assert len(sojourns) > 0.99 * n and run.visits >= n
-        base_bytes = retained_per_message(lambda: idiomatic(queues, servers, load, memory_n, 1), memory_n)
-        ours_bytes = retained_per_message(lambda: pushsim_run(queues, servers, load, memory_n, 1), memory_n)
-        print(
-            f"{name:<8} {n / base_time:>16,.0f} {n / ours_time:>14,.0f} "
-            f"{base_time / ours_time:>5.1f}x {base_bytes:>20.0f} {ours_bytes:>18.0f}"
-        )
-        del sojourns, run
+        print(compare(name, workload, n, memory_n))
     print(f"numpy {np.__version__}, simpy {simpy.__version__}")
 
 

@@ -26,10 +26,13 @@ from pushsim.quantities import format_duration, format_rate
 
 log = logging.getLogger("pushsim.cli")
 
+
 def _console(**options: Any) -> Console:
     console = Console(highlight=False, soft_wrap=True, **options)
     if not console.is_terminal:
-        console.width = max(console.width, 140)  # a pipe or a file: do not squeeze tables
+        console.width = max(
+            console.width, 140
+        )  # a pipe or a file: do not squeeze tables
     return console
 
 
@@ -37,7 +40,14 @@ stdout = _console()
 stderr = _console(stderr=True)
 
 
-def _show_warning(message: Any, category: Any, filename: str, lineno: int, *_: Any) -> None:
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
     stderr.print(f"[yellow]warning:[/] {message}", markup=True)
 
 
@@ -150,7 +160,9 @@ def _slo_lines(result: Any) -> list[str]:
     lines = []
     for row in result.slo.itertuples():
         colour = colours[row.verdict]
-        lines.append(f"  [{colour}]{row.verdict:>12}[/]  {row.slo}  (measured {row.mean:.4g})")
+        lines.append(
+            f"  [{colour}]{row.verdict:>12}[/]  {row.slo}  (measured {row.mean:.4g})"
+        )
     return lines
 
 
@@ -173,21 +185,37 @@ def _write(result: Any, folder: Path) -> list[Path]:
 
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Override the count.")
-@click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--replications", "-r", type=click.IntRange(min=1), help="Override the count."
 )
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Write files here.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), help="Override the scenario's seed."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), help="Write files here."
+)
 def run(
-    scenario: Path, replications: int | None, seed: int | None, fmt: str, out: Path | None
+    scenario: Path,
+    replications: int | None,
+    seed: int | None,
+    fmt: str,
+    out: Path | None,
 ) -> None:
     """Simulate one operating point and print its measures."""
     from pushsim.scenario import load_scenario
     from pushsim.simulate import simulate, with_overrides
 
     with _user_errors():
-        model = with_overrides(load_scenario(scenario), replications=replications, seed=seed)
+        model = with_overrides(
+            load_scenario(scenario), replications=replications, seed=seed
+        )
         show_bar = fmt == "table" and stderr.is_terminal
         with _progress(model.experiment.replications, show_bar) as progress:
             result = simulate(model, progress=progress)

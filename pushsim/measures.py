@@ -76,7 +76,9 @@ def prepare(run: Run, scenario: Scenario, percentiles: Iterable[float]) -> Prepa
     started, finished, enqueued = c["started_at"], c["finished_at"], c["enqueued_at"]
     outcome = c["outcome"]
     served = (outcome == Outcome.COMPLETED) | (outcome == Outcome.FORWARDED)
-    wait_end = np.where(np.isnan(started), np.where(np.isnan(finished), horizon, finished), started)
+    wait_end = np.where(
+        np.isnan(started), np.where(np.isnan(finished), horizon, finished), started
+    )
     node_end = np.where(np.isnan(finished), horizon, finished)
     final = outcome != Outcome.FORWARDED
 
@@ -114,7 +116,9 @@ def _overlap(begin: np.ndarray, end: np.ndarray, a: float, b: float) -> float:
     return float(np.sum(length[length > 0]))
 
 
-def _latency(out: Metrics, node: str, family: str, values: np.ndarray, qs: Sequence[float]) -> None:
+def _latency(
+    out: Metrics, node: str, family: str, values: np.ndarray, qs: Sequence[float]
+) -> None:
     out[(node, f"{family}_mean")] = float(values.mean()) if values.size else math.nan
     if values.size:
         levels = np.percentile(values, qs)
@@ -124,7 +128,9 @@ def _latency(out: Metrics, node: str, family: str, values: np.ndarray, qs: Seque
         out[(node, f"{family}_{percentile_name(q)}")] = float(level)
 
 
-def _node_metrics(p: Prepared, index: int, name: str, a: float, b: float, out: Metrics) -> None:
+def _node_metrics(
+    p: Prepared, index: int, name: str, a: float, b: float, out: Metrics
+) -> None:
     span = b - a
     here = p.node == index
     enq = p.enqueued
@@ -133,7 +139,10 @@ def _node_metrics(p: Prepared, index: int, name: str, a: float, b: float, out: M
     out[(name, "offered_rate")] = arrivals / span
     done = here & p.served & (p.finished >= a) & (p.finished < b)
     out[(name, "throughput")] = np.count_nonzero(done) / span
-    for metric, code in (("drop_rate", Outcome.DROPPED), ("expiry_rate", Outcome.EXPIRED)):
+    for metric, code in (
+        ("drop_rate", Outcome.DROPPED),
+        ("expiry_rate", Outcome.EXPIRED),
+    ):
         lost = np.count_nonzero(cohort & (p.outcome == code))
         out[(name, metric)] = lost / arrivals if arrivals else math.nan
     busy = here & ~np.isnan(p.started)
@@ -141,7 +150,9 @@ def _node_metrics(p: Prepared, index: int, name: str, a: float, b: float, out: M
         p.servers[index] * span
     )
     entered = here & ~np.isnan(enq)
-    out[(name, "queue_length")] = _overlap(enq[entered], p.wait_end[entered], a, b) / span
+    out[(name, "queue_length")] = (
+        _overlap(enq[entered], p.wait_end[entered], a, b) / span
+    )
     out[(name, "in_system")] = _overlap(enq[entered], p.node_end[entered], a, b) / span
     served = cohort & p.served
     f, s, e = p.finished[served], p.started[served], enq[served]
@@ -159,8 +170,13 @@ def _system_metrics(p: Prepared, a: float, b: float, out: Metrics) -> None:
     deliveries = int(np.count_nonzero(cohort))
     out[(SYSTEM, "offered_rate")] = deliveries / span
     completed = outcome == Outcome.COMPLETED
-    out[(SYSTEM, "throughput")] = np.count_nonzero(completed & (finished >= a) & (finished < b)) / span
-    for metric, code in (("drop_rate", Outcome.DROPPED), ("expiry_rate", Outcome.EXPIRED)):
+    out[(SYSTEM, "throughput")] = (
+        np.count_nonzero(completed & (finished >= a) & (finished < b)) / span
+    )
+    for metric, code in (
+        ("drop_rate", Outcome.DROPPED),
+        ("expiry_rate", Outcome.EXPIRED),
+    ):
         lost = np.count_nonzero(cohort & (outcome == code))
         out[(SYSTEM, metric)] = lost / deliveries if deliveries else math.nan
     out[(SYSTEM, "in_system")] = _overlap(created, p.final_end, a, b) / span
@@ -257,7 +273,9 @@ def warmup_instant(run: Run, scenario: Scenario) -> tuple[float, bool]:
         return rule.value * run.horizon, True
     if rule.kind in ("count", "share"):
         instants = np.unique(created)
-        cut = int(rule.value) if rule.kind == "count" else int(rule.value * run.published)
+        cut = (
+            int(rule.value) if rule.kind == "count" else int(rule.value * run.published)
+        )
         if cut == 0:
             return 0.0, True
         if cut >= instants.size:
@@ -265,7 +283,9 @@ def warmup_instant(run: Run, scenario: Scenario) -> tuple[float, bool]:
         return float(instants[cut]), True
     done = final & (run.columns["outcome"] == Outcome.COMPLETED)
     order = np.argsort(run.columns["created_at"][done], kind="stable")
-    sojourn = (run.columns["finished_at"][done] - run.columns["created_at"][done])[order]
+    sojourn = (run.columns["finished_at"][done] - run.columns["created_at"][done])[
+        order
+    ]
     cut, settled = mser5(sojourn)
     if cut == 0:
         return 0.0, settled

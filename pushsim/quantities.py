@@ -35,11 +35,11 @@ __all__ = [
     "Rate",
     "format_duration",
     "format_rate",
-    "tagged_union",
     "parse_count",
     "parse_duration",
     "parse_rate",
     "parse_share",
+    "tagged_union",
 ]
 
 #: Seconds in each duration unit that a scenario may use.
@@ -91,7 +91,9 @@ def parse_duration(value: object) -> float:
         raise TypeError(f"must be a duration such as '4ms' or 2.5, got {value!r}")
     match = _DURATION_RE.match(value)
     if match is None:
-        raise ValueError(f"must be a duration such as '250us', '4ms' or '2s', got {value!r}")
+        raise ValueError(
+            f"must be a duration such as '250us', '4ms' or '2s', got {value!r}"
+        )
     number, unit = match.groups()
     if unit and unit not in DURATION_UNITS:
         units = ", ".join(DURATION_UNITS)
@@ -107,13 +109,17 @@ def parse_rate(value: object) -> float:
         raise TypeError(f"must be a rate such as '800/s' or 800, got {value!r}")
     match = _RATE_RE.match(value)
     if match is None:
-        raise ValueError(f"must be a rate such as '800/s', '3k/min' or '50/h', got {value!r}")
+        raise ValueError(
+            f"must be a rate such as '800/s', '3k/min' or '50/h', got {value!r}"
+        )
     number, multiplier, unit = match.groups()
     per = 1.0
     if unit is not None:
         if unit not in RATE_UNITS:
             units = ", ".join(RATE_UNITS)
-            raise ValueError(f"unknown time unit {unit!r} in {value!r}; use one of {units}")
+            raise ValueError(
+                f"unknown time unit {unit!r} in {value!r}; use one of {units}"
+            )
         per = RATE_UNITS[unit]
     return _real(number, "rate") * _MULTIPLIERS[multiplier] / per
 
@@ -142,10 +148,14 @@ def parse_count(value: object) -> int:
             raise ValueError(f"must be a whole number, got {value!r}")
         return int(value)
     if not isinstance(value, str):
-        raise TypeError(f"must be a whole number such as 200000 or '200k', got {value!r}")
+        raise TypeError(
+            f"must be a whole number such as 200000 or '200k', got {value!r}"
+        )
     match = _COUNT_RE.match(value)
     if match is None:
-        raise ValueError(f"must be a whole number such as 200000 or '200k', got {value!r}")
+        raise ValueError(
+            f"must be a whole number such as 200000 or '200k', got {value!r}"
+        )
     number = _real(match.group(1), "count") * _MULTIPLIERS[match.group(2)]
     if not number.is_integer():
         raise ValueError(f"must be a whole number, got {value!r}")
@@ -205,17 +215,29 @@ def _probability(value: float) -> float:
 
 
 #: A duration in seconds, >= 0: ``4ms``, ``2s`` or a bare number of seconds.
-Duration = Annotated[float, BeforeValidator(_for_pydantic(parse_duration)), AfterValidator(_non_negative)]
+Duration = Annotated[
+    float, BeforeValidator(_for_pydantic(parse_duration)), AfterValidator(_non_negative)
+]
 #: A duration in seconds, > 0.
-PositiveDuration = Annotated[float, BeforeValidator(_for_pydantic(parse_duration)), AfterValidator(_positive)]
+PositiveDuration = Annotated[
+    float, BeforeValidator(_for_pydantic(parse_duration)), AfterValidator(_positive)
+]
 #: A rate in events per second, >= 0: ``800/s``, ``3k/min`` or a bare number.
-Rate = Annotated[float, BeforeValidator(_for_pydantic(parse_rate)), AfterValidator(_non_negative)]
+Rate = Annotated[
+    float, BeforeValidator(_for_pydantic(parse_rate)), AfterValidator(_non_negative)
+]
 #: A rate in events per second, > 0.
-PositiveRate = Annotated[float, BeforeValidator(_for_pydantic(parse_rate)), AfterValidator(_positive)]
+PositiveRate = Annotated[
+    float, BeforeValidator(_for_pydantic(parse_rate)), AfterValidator(_positive)
+]
 #: A probability or share in [0, 1]: ``10%`` or ``0.1``.
-Probability = Annotated[float, BeforeValidator(_for_pydantic(parse_share)), AfterValidator(_probability)]
+Probability = Annotated[
+    float, BeforeValidator(_for_pydantic(parse_share)), AfterValidator(_probability)
+]
 #: A whole number of messages, >= 0: ``200000`` or ``200k``.
-Count = Annotated[int, BeforeValidator(_for_pydantic(parse_count)), AfterValidator(_non_negative)]
+Count = Annotated[
+    int, BeforeValidator(_for_pydantic(parse_count)), AfterValidator(_non_negative)
+]
 
 
 class Model(BaseModel):

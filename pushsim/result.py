@@ -8,6 +8,7 @@ are plain pandas DataFrames.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import warnings
@@ -52,7 +53,9 @@ class Warmup:
 class Result:
     """Measures of one scenario over its replications on one engine."""
 
-    def __init__(self, scenario: Scenario, runs: Sequence[Run], *, command: str = "") -> None:
+    def __init__(
+        self, scenario: Scenario, runs: Sequence[Run], *, command: str = ""
+    ) -> None:
         if not runs:
             raise ValueError("a result needs at least one run")
         self.scenario = scenario
@@ -119,7 +122,7 @@ class Result:
         p, w = prepared[0], self.warmups[0]
         whole = window_metrics(p, w.instant, w.horizon)
         edges = np.linspace(w.instant, w.horizon, BATCHES + 1)
-        batches = [window_metrics(p, a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        batches = [window_metrics(p, a, b) for a, b in itertools.pairwise(edges)]
         return {
             k: t_interval([b.get(k, math.nan) for b in batches], centre=v)
             for k, v in whole.items()
@@ -143,7 +146,9 @@ class Result:
             return self._intervals[(node, metric)]
         except KeyError:
             known = sorted({m for _, m in self._intervals})
-            raise KeyError(f"no metric {metric!r} for node {node!r}; known: {known}") from None
+            raise KeyError(
+                f"no metric {metric!r} for node {node!r}; known: {known}"
+            ) from None
 
     @cached_property
     def messages(self) -> pd.DataFrame:
@@ -161,7 +166,9 @@ class Result:
         """
         rows = []
         for slo in self.scenario.experiment.slo:
-            iv = self._intervals.get((slo.node, slo.metric), Interval(math.nan, math.nan, math.nan))
+            iv = self._intervals.get(
+                (slo.node, slo.metric), Interval(math.nan, math.nan, math.nan)
+            )
             rows.append(
                 {
                     "slo": slo.text,
@@ -175,7 +182,17 @@ class Result:
                     "verdict": verdict(slo.holds, iv),
                 }
             )
-        columns = ["slo", "node", "metric", "op", "limit", "mean", "ci_low", "ci_high", "verdict"]
+        columns = [
+            "slo",
+            "node",
+            "metric",
+            "op",
+            "limit",
+            "mean",
+            "ci_low",
+            "ci_high",
+            "verdict",
+        ]
         return pd.DataFrame(rows, columns=columns)
 
     def to_dict(self) -> dict[str, Any]:
@@ -262,6 +279,8 @@ def _messages(run: Run) -> pd.DataFrame:
             "enqueued_at": c["enqueued_at"],
             "started_at": c["started_at"],
             "finished_at": c["finished_at"],
-            "outcome": pd.Categorical.from_codes(c["outcome"], categories=list(OUTCOMES)),
+            "outcome": pd.Categorical.from_codes(
+                c["outcome"], categories=list(OUTCOMES)
+            ),
         }
     )

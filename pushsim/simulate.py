@@ -21,9 +21,15 @@ def with_overrides(
     scenario: Scenario, *, replications: int | None = None, seed: int | None = None
 ) -> Scenario:
     """The scenario with another replication count or seed, checked."""
-    if replications is not None and (isinstance(replications, bool) or replications < 1):
-        raise PushsimError(f"replications must be a whole number >= 1, got {replications!r}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+    if replications is not None and (
+        isinstance(replications, bool) or replications < 1
+    ):
+        raise PushsimError(
+            f"replications must be a whole number >= 1, got {replications!r}"
+        )
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int) or seed < 0
+    ):
         raise PushsimError(f"seed must be a whole number >= 0, got {seed!r}")
     update: dict[str, Any] = {}
     if seed is not None:
@@ -50,7 +56,9 @@ def simulate(
     ``r`` draws its numbers from the seed and ``r`` alone, so a result is the
     same, bit for bit, wherever and in whatever order its replications run.
     """
-    model = with_overrides(load_scenario(scenario), replications=replications, seed=seed)
+    model = with_overrides(
+        load_scenario(scenario), replications=replications, seed=seed
+    )
     runner = engine or DesEngine()
     total = model.experiment.replications
     runs: list[Run] = []

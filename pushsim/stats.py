@@ -64,9 +64,11 @@ def t_interval(
         return Interval(mean if centre is None else point, math.nan, math.nan)
     if data.size < 2:
         return Interval(point, math.nan, math.nan)
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, data.size - 1)) * float(
-        np.std(data, ddof=1)
-    ) / math.sqrt(data.size)
+    half = (
+        float(stats.t.ppf(0.5 + CONFIDENCE / 2, data.size - 1))
+        * float(np.std(data, ddof=1))
+        / math.sqrt(data.size)
+    )
     return Interval(point, point - half, point + half)
 
 

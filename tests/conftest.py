@@ -50,7 +50,9 @@ def station(
     return {
         "name": "station",
         "seed": seed,
-        "producers": {"src": {"arrivals": {"process": "poisson", "rate": rate}, "to": "q"}},
+        "producers": {
+            "src": {"arrivals": {"process": "poisson", "rate": rate}, "to": "q"}
+        },
         "queues": {
             "q": {
                 **queue,

@@ -78,7 +78,9 @@ def test_bad_values_name_the_rule(parse: object, value: object, message: str) ->
         parse(value)  # type: ignore[operator]
 
 
-@pytest.mark.parametrize("parse", [parse_duration, parse_rate, parse_share, parse_count])
+@pytest.mark.parametrize(
+    "parse", [parse_duration, parse_rate, parse_share, parse_count]
+)
 def test_wrong_types_are_type_errors(parse: object) -> None:
     with pytest.raises(TypeError, match="must be"):
         parse([1])  # type: ignore[operator]

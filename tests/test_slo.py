@@ -44,7 +44,9 @@ def test_holds() -> None:
     ],
 )
 def test_bad(text: object, message: str) -> None:
-    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace(".", r"\.")):
+    with pytest.raises(
+        ValueError, match=message.replace("[", r"\[").replace(".", r"\.")
+    ):
         parse_slo(text)
 
 

@@ -16,12 +16,16 @@ SOURCES = ["pushsim", "tests", "benchmarks"]
 def _tool(name: str) -> str:
     found = shutil.which(name, path=str(Path(sys.executable).parent))
     if found is None:
-        pytest.fail(f"{name} is not installed beside {sys.executable}; pip install -e '.[dev]'")
+        pytest.fail(
+            f"{name} is not installed beside {sys.executable}; pip install -e '.[dev]'"
+        )
     return found
 
 
 def _run(*command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, check=False
+    )
 
 
 def test_ruff_check() -> None:

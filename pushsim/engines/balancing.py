@@ -21,8 +21,8 @@ balancer's own stream, drawn in blocks.
 from __future__ import annotations
 
 import bisect
-import operator
 import hashlib
+import operator
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -122,6 +122,7 @@ def make_policy(
     if policy == "power_of_d":
         d = balancer.choices
         u = _uniform(rng)
+
         # d distinct indices per message, drawn for 512 messages at a time.
         def distinct(size: int) -> np.ndarray:
             rows = np.tile(np.arange(n), (size // d, 1))

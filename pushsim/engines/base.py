@@ -99,8 +99,9 @@ class Run:
 
     ``columns`` holds the visit records (see :data:`COLUMNS`); ``horizon`` is
     the instant the run stopped, ``published`` how many messages the
-    producers created and ``deliveries`` how many deliveries they fanned out to. ``nodes[i]`` is the queue that ``node_id == i`` names
-    and ``classes[j]`` the ``(producer, class)`` of ``class_id == j``.
+    producers created and ``deliveries`` how many deliveries they fanned out
+    to. ``nodes[i]`` is the queue that ``node_id == i`` names and
+    ``classes[j]`` the ``(producer, class)`` of ``class_id == j``.
     """
 
     engine: str

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import numpy as np
 
-__all__ = ["BLOCK", "Streams", "variates"]
+__all__ = ["BLOCK", "Streams", "law_variates", "variates"]
 
 #: How many variates a stream draws at a time.
 BLOCK = 4096
@@ -47,7 +48,9 @@ def seed_entropy(seed: int) -> int:
     return seed
 
 
-def variates(draw: Callable[[int], np.ndarray], block: int = BLOCK) -> Callable[[], float]:
+def variates(
+    draw: Callable[[int], np.ndarray], block: int = BLOCK
+) -> Callable[[], float]:
     """``next()`` of an endless run of numbers drawn ``block`` at a time."""
 
     def run() -> Iterator[float]:
@@ -56,3 +59,13 @@ def variates(draw: Callable[[int], np.ndarray], block: int = BLOCK) -> Callable[
 
     return run().__next__
 
+
+class _Sampler(Protocol):
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray: ...
+
+
+def law_variates(
+    law: _Sampler, rng: np.random.Generator, block: int = BLOCK
+) -> Callable[[], float]:
+    """``next()`` of an endless run of draws from ``law``, ``block`` at a time."""
+    return variates(lambda size: law.sample(rng, size), block)

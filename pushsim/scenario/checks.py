@@ -59,7 +59,10 @@ def _unknown_targets(data: Mapping[str, Any], known: set[str]) -> Iterator[Fault
                 continue
             if target not in known:
                 choices = ", ".join(sorted(known)) or "none defined"
-                yield Fault(path, f"unknown node {target!r}; known queues and balancers: {choices}")
+                yield Fault(
+                    path,
+                    f"unknown node {target!r}; known queues and balancers: {choices}",
+                )
 
     for name, producer in _nodes(data, "producers").items():
         if isinstance(producer, Mapping) and "to" in producer:
@@ -76,13 +79,19 @@ def _unknown_targets(data: Mapping[str, Any], known: set[str]) -> Iterator[Fault
 def _names(data: Mapping[str, Any]) -> Iterator[Fault]:
     queues, balancers = _nodes(data, "queues"), _nodes(data, "balancers")
     for name in sorted(set(queues) & set(balancers)):
-        yield Fault(f"balancers.{name}", f"the name {name!r} is also a queue; names are unique")
+        yield Fault(
+            f"balancers.{name}", f"the name {name!r} is also a queue; names are unique"
+        )
     for section, nodes in (("queues", queues), ("balancers", balancers)):
         for name in sorted(set(nodes) & _RESERVED):
-            yield Fault(f"{section}.{name}", f"{name!r} is a reserved name; choose another")
+            yield Fault(
+                f"{section}.{name}", f"{name!r} is a reserved name; choose another"
+            )
 
 
-def _balancer_loops(edges: dict[str, list[str]], balancers: set[str]) -> Iterator[Fault]:
+def _balancer_loops(
+    edges: dict[str, list[str]], balancers: set[str]
+) -> Iterator[Fault]:
     """A balancer that reaches itself through balancers only never lets go."""
     for start in sorted(balancers):
         seen, frontier = set(), [t for t in edges.get(start, []) if t in balancers]
@@ -146,7 +155,9 @@ def _slo_nodes(data: Mapping[str, Any], known: set[str]) -> Iterator[Fault]:
         if slo.node != SYSTEM and slo.node not in known:
             yield Fault(path, f"unknown node {slo.node!r} in {slo.text!r}")
         elif slo.node in balancers:
-            yield Fault(path, f"{slo.node!r} is a balancer; SLOs apply to queues or the system")
+            yield Fault(
+                path, f"{slo.node!r} is a balancer; SLOs apply to queues or the system"
+            )
 
 
 def topology_faults(data: Mapping[str, Any]) -> list[Fault]:

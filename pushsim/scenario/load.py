@@ -45,7 +45,7 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
         if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _BOOL_TAG:
             key: Any = key_node.value
         else:
-            key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = loader.construct_object(key_node, deep=True)
         if key in mapping:
             raise yaml.constructor.ConstructorError(
                 None,
@@ -55,29 +55,39 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
                 key_node.start_mark,
             )
         first_line[key] = key_node.start_mark.line
-        mapping[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+        mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
 
 
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)  # type: ignore[arg-type]
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
 def _yaml_fault(error: yaml.YAMLError) -> Fault:
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    kind = "YAML error" if isinstance(error, yaml.constructor.ConstructorError) else "YAML syntax error"
+    where = (
+        f" at line {mark.line + 1}, column {mark.column + 1}"
+        if mark is not None
+        else ""
+    )
+    kind = (
+        "YAML error"
+        if isinstance(error, yaml.constructor.ConstructorError)
+        else "YAML syntax error"
+    )
     return Fault("", f"{kind}{where}: {problem}")
 
 
 def parse_scenario_text(text: str, *, kind: str = "yaml") -> Any:
     """The raw mapping in a scenario text; a syntax error raises ScenarioError."""
     if not text.strip():
-        raise ScenarioError([Fault("", "the scenario is empty; it needs producers and queues")])
+        raise ScenarioError(
+            [Fault("", "the scenario is empty; it needs producers and queues")]
+        )
     try:
         if kind == "toml":
             return tomllib.loads(text)
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+        return yaml.load(text, Loader=_StrictLoader)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError([Fault("", f"TOML syntax error: {error}")]) from None
     except yaml.YAMLError as error:
@@ -113,7 +123,7 @@ def _vocabulary() -> set[str]:
     stack: list[type[Model]] = [Model]
     while stack:
         model = stack.pop()
-        names.update(model.model_fields)
+        names.update(field.alias or name for name, field in model.model_fields.items())
         stack.extend(model.__subclasses__())
     return names
 
@@ -131,15 +141,24 @@ def _fault(error: Mapping[str, Any], vocabulary: set[str]) -> Fault:
     if kind == "extra_forbidden":
         key = str(parts[-1]) if parts else "?"
         hint = difflib.get_close_matches(key, sorted(vocabulary), n=1)
-        message = f"unknown key {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
-        parts = parts[:-1] + [key]
+        message = f"unknown key {key!r}" + (
+            f"; did you mean {hint[0]!r}?" if hint else ""
+        )
+        parts = [*parts[:-1], key]
     elif kind == "value_error":
         message = message.removeprefix("Value error, ")
         field, sep, rest = message.partition(": ")
-        if sep and field.isidentifier() and isinstance(value, Mapping) and field in value:
+        if (
+            sep
+            and field.isidentifier()
+            and isinstance(value, Mapping)
+            and field in value
+        ):
             parts, message = [*parts, field], rest
     elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        sign = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<"}.get(kind, "<=")
+        sign = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<"}.get(
+            kind, "<="
+        )
         bound = next(iter(context.values()))
         message = f"must be {sign} {bound}, got {_show(value)}"
     elif kind == "literal_error":
@@ -157,7 +176,11 @@ def _fault(error: Mapping[str, Any], vocabulary: set[str]) -> Fault:
 
     path = ""
     for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        path += (
+            f"[{part}]"
+            if isinstance(part, int)
+            else (f".{part}" if path else str(part))
+        )
     return Fault(path, message)
 
 
@@ -204,11 +227,15 @@ def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario
     except FileNotFoundError:
         raise ScenarioError([Fault("", f"no such file: {path}")]) from None
     except IsADirectoryError:
-        raise ScenarioError([Fault("", f"{path} is a folder, not a scenario file")]) from None
+        raise ScenarioError(
+            [Fault("", f"{path} is a folder, not a scenario file")]
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError([Fault("", f"cannot read {path}: {error}")]) from None
     try:
-        data = parse_scenario_text(text, kind="toml" if path.suffix == ".toml" else "yaml")
+        data = parse_scenario_text(
+            text, kind="toml" if path.suffix == ".toml" else "yaml"
+        )
         scenario = _validate(data, path.parent, str(path))
     except ScenarioError as error:
         raise ScenarioError(error.faults, source=str(path)) from None

@@ -12,7 +12,13 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, PrivateAttr, StringConstraints, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    model_validator,
+)
 
 from pushsim.distributions import ArrivalProcess, FanoutField, FixedCount, LawField
 from pushsim.quantities import Count, Model, PositiveDuration, Probability, parse_share
@@ -77,7 +83,9 @@ class Producer(Model):
     """Where messages come from: an arrival process, classes and a fan-out."""
 
     arrivals: ArrivalProcess
-    classes: tuple[MessageClass, ...] = Field(default_factory=_default_classes, min_length=1)
+    classes: tuple[MessageClass, ...] = Field(
+        default_factory=_default_classes, min_length=1
+    )
     fanout: FanoutField = FixedCount(value=1)
     to: NodeName
 
@@ -96,7 +104,9 @@ class Producer(Model):
 def _routing(value: Any) -> Any:
     """``then`` as written: null, a node name, or a mapping of names to shares."""
     if isinstance(value, dict):
-        return {k: parse_share(v) if isinstance(v, str) else v for k, v in value.items()}
+        return {
+            k: parse_share(v) if isinstance(v, str) else v for k, v in value.items()
+        }
     return value
 
 
@@ -105,9 +115,9 @@ class ConsumerGroup(Model):
 
     count: Count = Field(ge=1)
     service: LawField
-    then: Annotated[NodeName | dict[NodeName, Probability] | None, BeforeValidator(_routing)] = (
-        None
-    )
+    then: Annotated[
+        NodeName | dict[NodeName, Probability] | None, BeforeValidator(_routing)
+    ] = None
 
     @model_validator(mode="after")
     def _routes_add_up(self) -> ConsumerGroup:
@@ -162,14 +172,18 @@ class Balancer(Model):
     policy: Policy
     to: tuple[NodeName, ...] = Field(min_length=1)
     d: int | None = Field(default=None, ge=1)
-    weights: tuple[Annotated[float, Field(gt=0, allow_inf_nan=False)], ...] | None = None
+    weights: tuple[Annotated[float, Field(gt=0, allow_inf_nan=False)], ...] | None = (
+        None
+    )
 
     @model_validator(mode="after")
     def _policy_parameters(self) -> Balancer:
         if self.d is not None and self.policy != "power_of_d":
             raise ValueError(f"d: applies only to policy power_of_d, not {self.policy}")
         if self.weights is not None and self.policy != "weighted":
-            raise ValueError(f"weights: apply only to policy weighted, not {self.policy}")
+            raise ValueError(
+                f"weights: apply only to policy weighted, not {self.policy}"
+            )
         if self.policy == "weighted":
             if self.weights is None:
                 raise ValueError("weights: policy weighted needs one weight per target")
@@ -178,7 +192,9 @@ class Balancer(Model):
                     f"weights: one per target ({len(self.to)}), got {len(self.weights)}"
                 )
         if self.policy == "power_of_d" and self.choices > len(self.to):
-            raise ValueError(f"d: at most the number of targets ({len(self.to)}), got {self.d}")
+            raise ValueError(
+                f"d: at most the number of targets ({len(self.to)}), got {self.d}"
+            )
         if len(set(self.to)) != len(self.to):
             raise ValueError("to: each target once")
         return self
@@ -214,7 +230,9 @@ def _parse_warmup(value: Any) -> dict[str, Any]:
 
     text = str(value)
     if isinstance(value, bool):
-        raise ValueError(f"must be a count, a duration, a share or 'mser5', got {value!r}")
+        raise ValueError(
+            f"must be a count, a duration, a share or 'mser5', got {value!r}"
+        )
     if isinstance(value, int):
         kind, number = "count", float(parse_count(value))
     elif isinstance(value, float):
@@ -227,13 +245,17 @@ def _parse_warmup(value: Any) -> dict[str, Any]:
     elif isinstance(value, str) and value.strip().endswith("%"):
         kind, number = "share", parse_share(value)
         if not 0.0 <= number < 1.0:
-            raise ValueError(f"a share must be at least 0% and below 100%, got {value!r}")
+            raise ValueError(
+                f"a share must be at least 0% and below 100%, got {value!r}"
+            )
     elif isinstance(value, str) and value.strip()[-1:].isdigit():
         kind, number = "count", float(parse_count(value))
     elif isinstance(value, str):
         kind, number = "duration", parse_duration(value)
     else:
-        raise ValueError(f"must be a count, a duration, a share or 'mser5', got {value!r}")
+        raise ValueError(
+            f"must be a count, a duration, a share or 'mser5', got {value!r}"
+        )
     if number < 0:
         raise ValueError(f"must be >= 0, got {value!r}")
     return {"kind": kind, "value": number, "text": text}
@@ -314,7 +336,9 @@ class Scenario(Model):
         offered = math.fsum(p.arrivals.rate for p in self.producers.values())
         consumers = sum(q.consumers.count for q in self.queues.values())
         kind, amount = self.experiment.length
-        length = f"{int(amount)} messages" if kind == "messages" else format_duration(amount)
+        length = (
+            f"{int(amount)} messages" if kind == "messages" else format_duration(amount)
+        )
 
         def count(n: int, word: str) -> str:
             return f"{n} {word}{'' if n == 1 else 's'}"

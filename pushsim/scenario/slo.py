@@ -32,7 +32,9 @@ _SLO_RE = re.compile(
     r"^\s*(?:(?P<node>[A-Za-z_][A-Za-z0-9_-]*)\.)?(?P<metric>[A-Za-z_][A-Za-z0-9_.]*?)"
     r"\s*(?P<op><=|>=|<|>)\s*(?P<value>\S.*?)\s*$"
 )
-_PERCENTILE_RE = re.compile(r"^(?:(?P<family>sojourn|wait|service)_)?p(?P<q>\d+(?:\.\d+)?)$")
+_PERCENTILE_RE = re.compile(
+    r"^(?:(?P<family>sojourn|wait|service)_)?p(?P<q>\d+(?:\.\d+)?)$"
+)
 
 #: Metrics by kind of value; percentile metrics (``sojourn_p99``) are times.
 _KINDS: dict[str, str] = {
@@ -83,7 +85,7 @@ _PARSERS: dict[str, Callable[[object], float]] = {
     "time": parse_duration,
     "rate": parse_rate,
     "share": parse_share,
-    "number": float,
+    "number": lambda value: float(value),  # type: ignore[arg-type]
 }
 
 
@@ -122,7 +124,9 @@ def parse_slo(text: object) -> SLO:
     kind = metric_kind(metric)
     if kind is None:
         known = ", ".join([*_KINDS, "pNN", "wait_pNN", "service_pNN"])
-        raise ValueError(f"unknown metric {match.group('metric')!r} in {text!r}; use {known}")
+        raise ValueError(
+            f"unknown metric {match.group('metric')!r} in {text!r}; use {known}"
+        )
     try:
         limit = _PARSERS[kind](match.group("value"))
     except (TypeError, ValueError) as error:

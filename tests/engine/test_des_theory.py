@@ -50,7 +50,9 @@ def test_mm1_sojourn_percentiles_follow_the_exponential_law(q: float) -> None:
 def test_mmc_wait_and_sojourn(servers: int) -> None:
     mu, rho = 100.0, 0.9
     lam = rho * servers * mu
-    result = pushsim.simulate(station(lam, 1 / mu, servers, messages=40_000 + 2_000 * servers))
+    result = pushsim.simulate(
+        station(lam, 1 / mu, servers, messages=40_000 + 2_000 * servers)
+    )
     wait = erlang_c(lam / mu, servers) / (servers * mu - lam)
     assert_near_theory(result, "q", "wait_mean", wait)
     assert_near_theory(result, "q", "sojourn_mean", wait + 1 / mu)
@@ -79,7 +81,12 @@ def _two_queue_split(policy: str, lam: float, mu: float) -> pushsim.Result:
             },
             "balancers": {"lb": {"policy": policy, "to": ["a", "b", "c"]}},
             "queues": {
-                name: {"consumers": {"count": 1, "service": {"law": "exponential", "mean": 1 / mu}}}
+                name: {
+                    "consumers": {
+                        "count": 1,
+                        "service": {"law": "exponential", "mean": 1 / mu},
+                    }
+                }
                 for name in "abc"
             },
             "experiment": {"messages": 60_000, "warmup": "10%", "replications": 10},
@@ -99,7 +106,9 @@ def test_round_robin_makes_erlang_arrivals() -> None:
     # sojourn is 1 / (mu (1 - s)), s the root in (0, 1) of s = A*(mu (1 - s)),
     # A*(x) = (lam / (lam + x))^3 the Laplace transform of Erlang(3, lam).
     mu, lam = 100.0, 240.0
-    root = optimize.brentq(lambda s: (lam / (lam + mu * (1 - s))) ** 3 - s, 1e-12, 1 - 1e-9)
+    root = optimize.brentq(
+        lambda s: (lam / (lam + mu * (1 - s))) ** 3 - s, 1e-12, 1 - 1e-9
+    )
     result = _two_queue_split("round_robin", lam, mu)
     for node in "abc":
         assert_near_theory(result, node, "sojourn_mean", 1 / (mu * (1 - root)))

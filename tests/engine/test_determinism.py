@@ -48,7 +48,11 @@ def test_same_numbers_in_another_process() -> None:
         """
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert done.stdout.strip() == here
 
@@ -57,13 +61,28 @@ def test_adding_a_producer_leaves_the_others_arrivals_alone() -> None:
     base = {
         "seed": 9,
         "producers": {"a": {"arrivals": {"process": "poisson", "rate": 50}, "to": "q"}},
-        "queues": {"q": {"consumers": {"count": 4, "service": {"law": "exponential", "mean": 0.01}}}},
+        "queues": {
+            "q": {
+                "consumers": {
+                    "count": 4,
+                    "service": {"law": "exponential", "mean": 0.01},
+                }
+            }
+        },
         "experiment": {"duration": 20, "warmup": 0, "replications": 1},
     }
-    more = {**base, "producers": {**base["producers"], "b": {"arrivals": {"process": "poisson", "rate": 30}, "to": "q"}}}
+    more = {
+        **base,
+        "producers": {
+            **base["producers"],
+            "b": {"arrivals": {"process": "poisson", "rate": 30}, "to": "q"},
+        },
+    }
 
     def arrivals_of_a(scenario: dict) -> np.ndarray:
         messages = pushsim.simulate(scenario).messages
-        return np.sort(messages.loc[messages["producer"] == "a", "created_at"].to_numpy())
+        return np.sort(
+            messages.loc[messages["producer"] == "a", "created_at"].to_numpy()
+        )
 
     assert np.array_equal(arrivals_of_a(base), arrivals_of_a(more))

@@ -30,9 +30,15 @@ import simpy
 
 from pushsim.engines.balancing import make_policy
 from pushsim.engines.base import Outcome, RecordLog, Run
-from pushsim.engines.des.nodes import Node, Router, Station, onward_choice, uniform_stream
+from pushsim.engines.des.nodes import (
+    Node,
+    Router,
+    Station,
+    onward_choice,
+    uniform_stream,
+)
 from pushsim.engines.des.sources import Clock, Source
-from pushsim.engines.streams import Streams, variates
+from pushsim.engines.streams import Streams, law_variates
 from pushsim.scenario import EXIT, Scenario
 
 __all__ = ["DesEngine"]
@@ -61,11 +67,10 @@ class _Model:
         self.stations: dict[str, Station] = {}
         for index, (name, queue) in enumerate(scenario.queues.items()):
             rng = streams.generator(f"service/{name}")
-            service = variates(lambda size, law=queue.consumers.service, rng=rng: law.sample(rng, size))
+            service = law_variates(queue.consumers.service, rng)
             patience = None
             if queue.ttl is not None:
-                ttl_rng = streams.generator(f"ttl/{name}")
-                patience = variates(lambda size, law=queue.ttl, rng=ttl_rng: law.sample(rng, size))
+                patience = law_variates(queue.ttl, streams.generator(f"ttl/{name}"))
             self.stations[name] = Station(
                 env, index, queue, service, patience, self.records, priorities
             )
@@ -77,7 +82,10 @@ class _Model:
             router = routers[name]
             router.targets = targets
             router.choose = make_policy(
-                balancer, targets, list(balancer.to), streams.generator(f"balance/{name}")
+                balancer,
+                targets,
+                list(balancer.to),
+                streams.generator(f"balance/{name}"),
             )
 
         for name, queue in scenario.queues.items():
@@ -85,7 +93,11 @@ class _Model:
                 (None if target == EXIT else self.nodes[target], p)
                 for target, p in queue.consumers.routes()
             ]
-            draw = uniform_stream(streams.generator(f"route/{name}")) if len(routes) > 1 else None
+            draw = (
+                uniform_stream(streams.generator(f"route/{name}"))
+                if len(routes) > 1
+                else None
+            )
             self.stations[name].onward = onward_choice(routes, draw or (lambda: 0.0))
 
         self.sources: list[Source] = []
@@ -119,13 +131,35 @@ class _Model:
         for station in self.stations.values():
             for item, started in station.unfinished():
                 enqueued = item[4]
-                add((item[0], item[1], item[2], station.index, item[3], enqueued, started,
-                     math.nan, Outcome.IN_SYSTEM))
+                add(
+                    (
+                        item[0],
+                        item[1],
+                        item[2],
+                        station.index,
+                        item[3],
+                        enqueued,
+                        started,
+                        math.nan,
+                        Outcome.IN_SYSTEM,
+                    )
+                )
         for source in self.sources:
             index = _first_queue(source.target)
             for item in source.unfinished():
-                add((item[0], item[1], item[2], index, item[3], math.nan, math.nan,
-                     math.nan, Outcome.IN_SYSTEM))
+                add(
+                    (
+                        item[0],
+                        item[1],
+                        item[2],
+                        index,
+                        item[3],
+                        math.nan,
+                        math.nan,
+                        math.nan,
+                        Outcome.IN_SYSTEM,
+                    )
+                )
 
 
 def _first_queue(node: Any) -> int:

@@ -67,7 +67,7 @@ class PriorityBuffer(Buffer):
         self._by_level: dict[int, deque[list[Any]]] = {p: deque() for p in self._levels}
         self._items = deque()
 
-    def push(self, item: list[Any]) -> None:  # type: ignore[override]
+    def push(self, item: list[Any]) -> None:
         self._by_level[item[7]].append(item)
 
     def next(self) -> list[Any] | None:

@@ -155,7 +155,19 @@ class Station:
                 self.leave_waiting(old, now, Outcome.DROPPED)
                 self.admit(item, now)
                 return True
-        self.add((item[0], item[1], item[2], self.index, item[3], now, NAN, now, Outcome.DROPPED))
+        self.add(
+            (
+                item[0],
+                item[1],
+                item[2],
+                self.index,
+                item[3],
+                now,
+                NAN,
+                now,
+                Outcome.DROPPED,
+            )
+        )
         return True
 
     def admit(self, item: list[Any], now: float) -> None:
@@ -177,7 +189,9 @@ class Station:
         self.work_queued -= item[5]
         self.waiting -= 1
         self.count -= 1
-        self.add((item[0], item[1], item[2], self.index, item[3], item[4], NAN, at, outcome))
+        self.add(
+            (item[0], item[1], item[2], self.index, item[3], item[4], NAN, at, outcome)
+        )
         self.admit_blocked()
 
     def expire(self, now: float) -> None:
@@ -210,13 +224,35 @@ class Station:
         del self.serving[item[0]]
         target = self.onward()
         if target is None:
-            self.add((item[0], item[1], item[2], self.index, item[3], item[4], item[10], now,
-                      Outcome.COMPLETED))
+            self.add(
+                (
+                    item[0],
+                    item[1],
+                    item[2],
+                    self.index,
+                    item[3],
+                    item[4],
+                    item[10],
+                    now,
+                    Outcome.COMPLETED,
+                )
+            )
             self.count -= 1
             self.take_next(now)
             return
-        self.add((item[0], item[1], item[2], self.index, item[3], item[4], item[10], now,
-                  Outcome.FORWARDED))
+        self.add(
+            (
+                item[0],
+                item[1],
+                item[2],
+                self.index,
+                item[3],
+                item[4],
+                item[10],
+                now,
+                Outcome.FORWARDED,
+            )
+        )
         if target.accept(_visit(item), self):
             self.count -= 1
             self.take_next(now)
@@ -253,7 +289,19 @@ class Station:
 
 def _visit(item: list[Any]) -> list[Any]:
     """The next visit of a message that leaves one queue for another."""
-    return [item[0], item[1], item[2], item[3], NAN, 0.0, INF, item[7], item[8], WAITING, NAN]
+    return [
+        item[0],
+        item[1],
+        item[2],
+        item[3],
+        NAN,
+        0.0,
+        INF,
+        item[7],
+        item[8],
+        WAITING,
+        NAN,
+    ]
 
 
 class Router:
@@ -264,7 +312,7 @@ class Router:
         self.targets = targets
 
     @property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return sum(t.count for t in self.targets)
 
     def work_left(self) -> float:

@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 import simpy
-from pushsim.engines.des.nodes import At, Node
+
 from pushsim.distributions import FixedCount
-from pushsim.engines.streams import Streams, variates
+from pushsim.engines.des.nodes import At, Node
+from pushsim.engines.streams import Streams, law_variates, variates
 from pushsim.scenario import KeySpace, Producer
 
 __all__ = ["Clock", "Source"]
@@ -51,7 +52,9 @@ def _keys(space: KeySpace, rng: np.random.Generator) -> Callable[[], float]:
     weights = 1.0 / np.arange(1, space.count + 1, dtype=float) ** space.zipf
     cumulative = np.cumsum(weights)
     cumulative /= cumulative[-1]
-    return variates(lambda size: np.searchsorted(cumulative, rng.random(size), side="right"))
+    return variates(
+        lambda size: np.searchsorted(cumulative, rng.random(size), side="right")
+    )
 
 
 class Source:
@@ -87,23 +90,26 @@ class Source:
         self.next_class = self._class_draw(spec, streams.generator(f"classes/{name}"))
         fanout = spec.fanout
         self.simple = (
-            len(spec.classes) == 1 and spec.classes[0].key is None and fanout == FixedCount(value=1)
+            len(spec.classes) == 1
+            and spec.classes[0].key is None
+            and fanout == FixedCount(value=1)
         )
         if isinstance(fanout, FixedCount):
             fixed = fanout.value
             self.next_fanout: Callable[[], int] = lambda: fixed
         else:
-            rng = streams.generator(f"fanout/{name}")
-            draw = variates(lambda size: fanout.sample(rng, size))
+            draw = law_variates(fanout, streams.generator(f"fanout/{name}"))
             self.next_fanout = lambda: int(draw())
 
     @staticmethod
-    def _class_draw(spec: Producer, rng: np.random.Generator) -> Callable[[], int]:
+    def _class_draw(spec: Producer, rng: np.random.Generator) -> Callable[[], float]:
         if len(spec.classes) == 1:
-            return lambda: 0
+            return lambda: 0.0
         cumulative = np.cumsum([c.share for c in spec.classes])
         cumulative[-1] = np.inf
-        return variates(lambda size: np.searchsorted(cumulative, rng.random(size), side="right"))
+        return variates(
+            lambda size: np.searchsorted(cumulative, rng.random(size), side="right")
+        )
 
     def start(self) -> None:
         self.schedule_next()
@@ -126,8 +132,19 @@ class Source:
         if self.simple:
             message = clock.deliveries
             clock.deliveries = message + 1
-            item = [message, published, self.class0, now, NAN, 0.0, INF, self.priority0,
-                    None, WAITING, NAN]
+            item = [
+                message,
+                published,
+                self.class0,
+                now,
+                NAN,
+                0.0,
+                INF,
+                self.priority0,
+                None,
+                WAITING,
+                NAN,
+            ]
             if not self.target.accept(item, self):
                 self.blocked_since = now
                 return

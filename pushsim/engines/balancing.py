@@ -1,10 +1,10 @@
 """Balancing policies: which of several nodes takes the next message.
 
-The same policy objects serve the simulator and the live engine. A policy
-sees its targets through two numbers each target keeps up to date: ``count``
-(messages waiting or in service there) and ``work_left()`` (seconds of work
-queued and in service, per consumer). Every random choice comes from the
-balancer's own stream, drawn in blocks.
+The same policy functions serve the simulator and the live engine. A policy
+sees its targets through two functions the engine gives it: ``loads()``, the
+number of messages waiting or in service at each target, and ``work()``, the
+seconds of work waiting and in service at each, per consumer. Every random
+choice comes from the balancer's own stream, drawn in blocks.
 
 - ``random``: uniform over the targets.
 - ``weighted``: by the given weights.
@@ -22,33 +22,21 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import operator
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
 import numpy as np
 
 from pushsim.engines.streams import variates
 from pushsim.scenario import Balancer
 
-__all__ = ["Target", "make_policy"]
+__all__ = ["make_policy"]
 
 #: Virtual points per target on the consistent-hash ring.
 RING_POINTS = 160
 
 _MASK64 = (1 << 64) - 1
 
-
-class Target(Protocol):
-    """What a policy reads of a node it may send to."""
-
-    count: int
-
-    def work_left(self) -> float:
-        """Seconds of work waiting and in service, per consumer."""
-        ...
-
-
+Loads = Callable[[], Sequence[float]]
 Choose = Callable[[int], int]
 
 
@@ -56,13 +44,17 @@ def _uniform(rng: np.random.Generator) -> Callable[[], float]:
     return variates(rng.random)
 
 
-def _fewest(counts: list[float], u: float) -> int:
-    """The index of the smallest count; ties broken uniformly by ``u`` in [0, 1)."""
+def _fewest(counts: Sequence[float], u: Callable[[], float]) -> int:
+    """The index of the smallest count; ties broken uniformly by a draw of ``u``.
+
+    The draw is taken only when there is a tie to break.
+    """
     best = min(counts)
-    ties = counts.count(best)
     at = counts.index(best)
-    for _ in range(int(u * ties)):
-        at = counts.index(best, at + 1)
+    ties = counts.count(best)
+    if ties > 1:
+        for _ in range(int(u() * ties)):
+            at = counts.index(best, at + 1)
     return at
 
 
@@ -86,12 +78,18 @@ def _ring(names: Sequence[str]) -> tuple[list[int], list[int]]:
 
 def make_policy(
     balancer: Balancer,
-    targets: Sequence[Target],
     names: Sequence[str],
     rng: np.random.Generator,
+    *,
+    loads: Loads,
+    work: Loads,
 ) -> Choose:
-    """A function from a message's key to the index of the target it goes to."""
-    n = len(targets)
+    """A function from a message's key to the index of the target it goes to.
+
+    ``names`` are the targets' names (the hash ring is built on them);
+    ``loads`` and ``work`` give the targets' current numbers, in that order.
+    """
+    n = len(names)
     policy = balancer.policy
 
     if policy == "random":
@@ -116,8 +114,7 @@ def make_policy(
 
     if policy == "jsq":
         u = _uniform(rng)
-        count = operator.attrgetter("count")
-        return lambda key: _fewest(list(map(count, targets)), u())
+        return lambda key: _fewest(loads(), u)
 
     if policy == "power_of_d":
         d = balancer.choices
@@ -132,13 +129,14 @@ def make_policy(
 
         def shortest_of_d(key: int) -> int:
             chosen = [int(samples()) for _ in range(d)]
-            return chosen[_fewest([targets[i].count for i in chosen], u())]
+            counts = loads()
+            return chosen[_fewest([counts[i] for i in chosen], u)]
 
         return shortest_of_d
 
     if policy == "least_work_left":
         u = _uniform(rng)
-        return lambda key: _fewest([t.work_left() for t in targets], u())
+        return lambda key: _fewest(work(), u)
 
     if policy == "consistent_hash":
         points, owners = _ring(names)

@@ -13,7 +13,6 @@ Time names follow one rule: ``*_at`` is an instant on the run's clock,
 
 from __future__ import annotations
 
-from array import array
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -61,23 +60,37 @@ _WIDTH = len(COLUMNS)
 
 
 class RecordLog:
-    """Visit records appended one at a time into one flat array of doubles.
+    """Visit records appended one at a time, kept as blocks of doubles.
 
-    One ``extend`` call per record is the cheapest way to keep records in
-    Python without an object per message; ids and codes are stored as exact
-    float64 values (ids up to 2**53) and typed when the run ends.
+    ``add`` extends a plain list (the cheapest append Python has); every
+    :data:`FLUSH` records the engine calls :meth:`flush`, which moves them into
+    a float64 array, so at most one block is ever held as Python objects.
+    Ids and codes are exact in float64 (ids up to 2**53) and are typed when
+    the run ends.
     """
 
+    FLUSH = 1 << 14
+
     def __init__(self) -> None:
-        self._data = array("d")
-        self.add = self._data.extend  # add((message, published, ..., outcome))
+        self._pending: list[float] = []
+        self._blocks: list[np.ndarray] = []
+        self.add = self._pending.extend  # add((message, published, ..., outcome))
 
     def __len__(self) -> int:
-        return len(self._data) // _WIDTH
+        return (sum(b.size for b in self._blocks) + len(self._pending)) // _WIDTH
+
+    def flush(self) -> None:
+        """Move the records added since the last flush into an array."""
+        if self._pending:
+            self._blocks.append(np.asarray(self._pending, dtype=np.float64))
+            self._pending.clear()
 
     def columns(self) -> dict[str, np.ndarray]:
         """The records as typed columns, ordered by message then enqueue time."""
-        table = np.frombuffer(self._data, dtype=np.float64).reshape(-1, _WIDTH)
+        self.flush()
+        flat = np.concatenate(self._blocks) if self._blocks else np.zeros(0)
+        self._blocks = []
+        table = flat.reshape(-1, _WIDTH)
         order = np.lexsort((table[:, 5], table[:, 0]))
         table = table[order]
         return {

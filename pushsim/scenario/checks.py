@@ -57,7 +57,13 @@ def _unknown_targets(data: Mapping[str, Any], known: set[str]) -> Iterator[Fault
         for target in _targets(value):
             if target == EXIT and exit_allowed:
                 continue
-            if target not in known:
+            if target == EXIT and EXIT not in known:
+                yield Fault(
+                    path,
+                    f"{EXIT!r} (leave the system) may follow a queue's consumers only; "
+                    "name a queue or a balancer",
+                )
+            elif target not in known:
                 choices = ", ".join(sorted(known)) or "none defined"
                 yield Fault(
                     path,
@@ -153,7 +159,12 @@ def _slo_nodes(data: Mapping[str, Any], known: set[str]) -> Iterator[Fault]:
             continue  # reported by the record's own check
         path = f"experiment.slo[{i}]"
         if slo.node != SYSTEM and slo.node not in known:
-            yield Fault(path, f"unknown node {slo.node!r} in {slo.text!r}")
+            queues = ", ".join(sorted(_nodes(data, "queues")))
+            yield Fault(
+                path,
+                f"unknown node {slo.node!r} in {slo.text!r}; name a queue ({queues}) "
+                f"or no node for the whole system",
+            )
         elif slo.node in balancers:
             yield Fault(
                 path, f"{slo.node!r} is a balancer; SLOs apply to queues or the system"
@@ -165,7 +176,11 @@ def topology_faults(data: Mapping[str, Any]) -> list[Fault]:
     queues, balancers = _nodes(data, "queues"), _nodes(data, "balancers")
     known = set(queues) | set(balancers)
     edges = _edges(data)
-    faults = [*_names(data), *_unknown_targets(data, known), *_slo_nodes(data, known)]
+    faults = list(_names(data))
+    if queues:  # with no queues, the record's own check says so, once
+        faults.extend([*_unknown_targets(data, known), *_slo_nodes(data, known)])
+    if set(queues) & set(balancers):
+        return faults  # the routes of a name used twice cannot be told apart
     faults.extend(_balancer_loops(edges, set(balancers)))
     if not any("unknown node" in f.message for f in faults):
         faults.extend(_trapped(edges, data))

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence, Sized
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
 from pydantic import ValidationError
@@ -30,23 +31,33 @@ class _StrictLoader(yaml.SafeLoader):
 
     A key that YAML 1.1 would read as a boolean (``on``, ``off``, ``yes``,
     ``no``) is kept as the word written, so that ``on: 200ms`` means the key
-    ``on``; values are read as YAML reads them.
+    ``on``; values are read as YAML reads them. A key merged in with
+    ``<<: *anchor`` may be given again, to override the merged value.
     """
 
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    written = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
     loader.flatten_mapping(node)
+    merged = len(node.value) - written  # ``<<: *base`` pairs come first
     mapping: dict[Any, Any] = {}
     first_line: dict[Any, int] = {}
-    for key_node, value_node in node.value:
+    for index, (key_node, value_node) in enumerate(node.value):
         if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _BOOL_TAG:
             key: Any = key_node.value
         else:
             key = loader.construct_object(key_node, deep=True)
-        if key in mapping:
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be a name, got {key!r}", key_node.start_mark
+            ) from None
+        if key in first_line:
             raise yaml.constructor.ConstructorError(
                 None,
                 None,
@@ -54,7 +65,8 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
                 f"{first_line[key] + 1})",
                 key_node.start_mark,
             )
-        first_line[key] = key_node.start_mark.line
+        if index >= merged:  # a key written here may override a merged one
+            first_line[key] = key_node.start_mark.line
         mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
 
@@ -75,23 +87,37 @@ def _yaml_fault(error: yaml.YAMLError) -> Fault:
         if isinstance(error, yaml.constructor.ConstructorError)
         else "YAML syntax error"
     )
+    context, start = (
+        getattr(error, "context", None),
+        getattr(error, "context_mark", None),
+    )
+    if context and not context.startswith("while "):  # "expected a single document"
+        problem = f"{context} {problem}"
+    elif (
+        context and start is not None and context != "while scanning for the next token"
+    ):
+        problem += f" ({context} that starts at line {start.line + 1})"
     return Fault("", f"{kind}{where}: {problem}")
+
+
+_EMPTY = "the scenario is empty; it needs producers and queues"
 
 
 def parse_scenario_text(text: str, *, kind: str = "yaml") -> Any:
     """The raw mapping in a scenario text; a syntax error raises ScenarioError."""
     if not text.strip():
-        raise ScenarioError(
-            [Fault("", "the scenario is empty; it needs producers and queues")]
-        )
+        raise ScenarioError([Fault("", _EMPTY)])
     try:
         if kind == "toml":
             return tomllib.loads(text)
-        return yaml.load(text, Loader=_StrictLoader)
+        data = yaml.load(text, Loader=_StrictLoader)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError([Fault("", f"TOML syntax error: {error}")]) from None
     except yaml.YAMLError as error:
         raise ScenarioError([_yaml_fault(error)]) from None
+    if data is None:  # nothing but comments
+        raise ScenarioError([Fault("", _EMPTY)])
+    return data
 
 
 # Messages for pydantic's error types, as the rule a user broke.
@@ -111,6 +137,7 @@ _RULES = {
     "model_attributes_type": "must be a mapping of keys to values",
     "list_type": "must be a list",
     "tuple_type": "must be a list",
+    "then_type": "must be a node name, or a mapping of node names to probabilities",
     "string_pattern_mismatch": (
         "must be a name of letters, digits, '_' or '-', starting with a letter or '_'"
     ),
@@ -128,49 +155,137 @@ def _vocabulary() -> set[str]:
     return names
 
 
+def _types(annotation: Any) -> list[Any]:
+    """The types an annotation may hold: ``Annotated`` and unions opened."""
+    if get_origin(annotation) is Annotated:
+        return _types(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return [t for arg in get_args(annotation) for t in _types(arg)]
+    return [annotation]
+
+
+def _records_at(loc: Sequence[Any]) -> list[type[Model]]:
+    """The records that the value at ``loc`` of a scenario may be (none if unsure)."""
+    types: list[Any] = [Scenario]
+    for part in loc:
+        records = [t for t in types if isinstance(t, type) and issubclass(t, Model)]
+        if isinstance(part, str) and TAG_SEPARATOR in part:  # the member of a union
+            key, _, tag = part.partition(TAG_SEPARATOR)
+            types = [
+                t
+                for t in records
+                if key in t.model_fields and t.model_fields[key].default == tag
+            ]
+            continue
+        step: list[Any] = []
+        for t in types:
+            if t in records:
+                step.extend(
+                    member
+                    for name, field in t.model_fields.items()
+                    if part in (name, field.alias)
+                    for member in _types(field.annotation)
+                )
+            elif get_origin(t) is dict:
+                step.extend(_types(get_args(t)[1]))
+            elif get_origin(t) is tuple and isinstance(part, int):
+                args = get_args(t)
+                if args[-1] is Ellipsis or part < len(args):
+                    step.extend(_types(args[0] if args[-1] is Ellipsis else args[part]))
+        types = step
+    return [t for t in types if isinstance(t, type) and issubclass(t, Model)]
+
+
+def _keys_at(loc: Sequence[Any]) -> set[str]:
+    """The keys that the record at ``loc`` accepts, for "did you mean" hints."""
+    return {
+        field.alias or name
+        for record in _records_at(loc)
+        for name, field in record.model_fields.items()
+    }
+
+
+def _names_at(loc: Sequence[Any], key: str) -> list[str]:
+    """The names that ``key`` may take at ``loc``, such as the laws for ``law``."""
+    names = [
+        r.model_fields[key].default for r in _records_at(loc) if key in r.model_fields
+    ]
+    return list(dict.fromkeys(str(name) for name in names))
+
+
 def _show(value: Any) -> str:
-    text = repr(value)
+    words = {True: "true", False: "false", None: "null"}
+    text = words[value] if value is None or isinstance(value, bool) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _fault(error: Mapping[str, Any], vocabulary: set[str]) -> Fault:
-    parts = [p for p in error["loc"] if not (isinstance(p, str) and TAG_SEPARATOR in p)]
+def _entries(count: Any) -> str:
+    return f"{count} {'entry' if count == 1 else 'entries'}"
+
+
+def _fault(error: Mapping[str, Any], vocabulary: set[str]) -> Fault | None:
+    """The fault that a pydantic error stands for, or None for a knock-on error."""
+    loc = error["loc"]
+    parts = [p for p in loc if not (isinstance(p, str) and TAG_SEPARATOR in p)]
     kind, value, context = error["type"], error.get("input"), error.get("ctx") or {}
     message: str = error["msg"]
+    if parts[-1:] == ["[key]"]:  # the name of a node, not its value
+        parts = [*parts[:-2], str(parts[-2])]
 
     if kind == "extra_forbidden":
         key = str(parts[-1]) if parts else "?"
-        hint = difflib.get_close_matches(key, sorted(vocabulary), n=1)
-        message = f"unknown key {key!r}" + (
-            f"; did you mean {hint[0]!r}?" if hint else ""
-        )
+        keys = _keys_at(loc[:-1])
+        hint = difflib.get_close_matches(key, sorted(keys or vocabulary), n=1)
+        message = f"unknown key {key!r}"
+        if hint:
+            message += f"; did you mean {hint[0]!r}?"
+        elif keys:
+            message += f"; use {', '.join(sorted(keys))}"
         parts = [*parts[:-1], key]
     elif kind == "value_error":
         message = message.removeprefix("Value error, ")
         field, sep, rest = message.partition(": ")
-        if (
-            sep
-            and field.isidentifier()
-            and isinstance(value, Mapping)
-            and field in value
-        ):
+        if sep and field.isidentifier() and isinstance(value, Mapping):
             parts, message = [*parts, field], rest
     elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         sign = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<"}.get(
             kind, "<="
         )
         bound = next(iter(context.values()))
+        bound = f"{bound:g}" if isinstance(bound, int | float) else bound
         message = f"must be {sign} {bound}, got {_show(value)}"
     elif kind == "literal_error":
         message = f"must be one of {context.get('expected')}, got {_show(value)}"
+    elif kind == "missing" and parts and isinstance(parts[-1], int):
+        length = len(value) if isinstance(value, list | tuple) else 0
+        parts, message = (
+            parts[:-1],
+            f"must have at least {_entries(parts[-1] + 1)}, got {length}",
+        )
     elif kind == "missing":
         message = _RULES[kind]
     elif kind.startswith("unknown_"):
         key = kind.removeprefix("unknown_")
-        given = value.get(key) if isinstance(value, Mapping) else value
-        message = f"{message}; got {_show(given)}"
-    elif kind == "too_short":
-        message = f"must have at least {context.get('min_length')} entries"
+        if isinstance(value, Mapping) and key in value:
+            names = _names_at(loc, key)
+            hint = difflib.get_close_matches(str(value[key]), names, n=1)
+            parts = [*parts, key]
+            message = f"must be one of {', '.join(names)}; got {_show(value[key])}" + (
+                f"; did you mean {hint[0]!r}?" if hint else ""
+            )
+        elif isinstance(value, Mapping):
+            message = f"{message}; {key!r} is missing"
+        else:
+            message = f"{message}; got {_show(value)}"
+    elif kind in ("too_short", "too_long"):
+        length = len(value) if isinstance(value, Sized) else 0
+        if kind == "too_short":
+            bound, most = context.get("min_length"), "least"
+            if isinstance(bound, int) and length >= bound:
+                return None  # pydantic counts only the entries that passed their checks
+        else:
+            bound, most = context.get("max_length"), "most"
+        message = f"must have at {most} {_entries(bound)}, got {length}"
     elif kind in _RULES:
         message = f"{_RULES[kind]}, got {_show(value)}"
 
@@ -196,7 +311,9 @@ def _validate(data: Any, base_dir: Path | None, source: str | None) -> Scenario:
         scenario = Scenario.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as error:
         vocabulary = _vocabulary()
-        faults.extend(_fault(e, vocabulary) for e in error.errors(include_url=False))
+        for fault in (_fault(e, vocabulary) for e in error.errors(include_url=False)):
+            if fault is not None:
+                faults.append(fault)
     faults.extend(topology_faults(data))
     if faults:
         unique = list(dict.fromkeys(faults))

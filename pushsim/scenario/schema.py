@@ -14,14 +14,23 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BeforeValidator,
+    Discriminator,
     Field,
     PrivateAttr,
     StringConstraints,
+    Tag,
     model_validator,
 )
 
 from pushsim.distributions import ArrivalProcess, FanoutField, FixedCount, LawField
-from pushsim.quantities import Count, Model, PositiveDuration, Probability, parse_share
+from pushsim.quantities import (
+    TAG_SEPARATOR,
+    Count,
+    Model,
+    PositiveDuration,
+    Probability,
+    parse_share,
+)
 from pushsim.scenario.slo import SLO, parse_slo
 
 __all__ = [
@@ -110,14 +119,31 @@ def _routing(value: Any) -> Any:
     return value
 
 
+def _route_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return f"then{TAG_SEPARATOR}shares"
+    return f"then{TAG_SEPARATOR}node" if isinstance(value, str) else None
+
+
+#: A node name, or a mapping of node names to probabilities; chosen by the
+#: value's type, so that a fault names only the rules of the shape given.
+Routing = Annotated[
+    Annotated[NodeName, Tag(f"then{TAG_SEPARATOR}node")]
+    | Annotated[dict[NodeName, Probability], Tag(f"then{TAG_SEPARATOR}shares")],
+    Discriminator(
+        _route_kind,
+        custom_error_type="then_type",
+        custom_error_message="must be a node name, or a mapping of node names to probabilities",
+    ),
+]
+
+
 class ConsumerGroup(Model):
     """The c competing consumers of one queue, and where a finished message goes."""
 
     count: Count = Field(ge=1)
     service: LawField
-    then: Annotated[
-        NodeName | dict[NodeName, Probability] | None, BeforeValidator(_routing)
-    ] = None
+    then: Annotated[Routing | None, BeforeValidator(_routing)] = None
 
     @model_validator(mode="after")
     def _routes_add_up(self) -> ConsumerGroup:
@@ -189,14 +215,15 @@ class Balancer(Model):
                 raise ValueError("weights: policy weighted needs one weight per target")
             if len(self.weights) != len(self.to):
                 raise ValueError(
-                    f"weights: one per target ({len(self.to)}), got {len(self.weights)}"
+                    f"weights: must have one per target ({len(self.to)}), got {len(self.weights)}"
                 )
         if self.policy == "power_of_d" and self.choices > len(self.to):
             raise ValueError(
-                f"d: at most the number of targets ({len(self.to)}), got {self.d}"
+                f"d: must be at most the number of targets ({len(self.to)}), got {self.d}"
             )
-        if len(set(self.to)) != len(self.to):
-            raise ValueError("to: each target once")
+        twice = sorted({t for t in self.to if self.to.count(t) > 1})
+        if twice:
+            raise ValueError(f"to: each target once, got {', '.join(twice)} twice")
         return self
 
     @property
@@ -225,21 +252,19 @@ class Warmup(Model):
         return _parse_warmup(value)
 
 
+_WARMUP_RULE = "must be a count (5000), a duration ('30s'), a share ('10%') or 'mser5'"
+
+
 def _parse_warmup(value: Any) -> dict[str, Any]:
     from pushsim.quantities import parse_count, parse_duration
 
     text = str(value)
     if isinstance(value, bool):
-        raise ValueError(
-            f"must be a count, a duration, a share or 'mser5', got {value!r}"
-        )
+        raise ValueError(f"{_WARMUP_RULE}, got {value!r}")
     if isinstance(value, int):
         kind, number = "count", float(parse_count(value))
     elif isinstance(value, float):
-        raise ValueError(
-            f"must be a count (5000), a duration ('30s'), a share ('10%') or 'mser5', "
-            f"got {value!r}"
-        )
+        raise ValueError(f"{_WARMUP_RULE}, got {value!r}")
     elif isinstance(value, str) and value.strip().lower() == "mser5":
         kind, number = "mser5", 0.0
     elif isinstance(value, str) and value.strip().endswith("%"):
@@ -249,13 +274,14 @@ def _parse_warmup(value: Any) -> dict[str, Any]:
                 f"a share must be at least 0% and below 100%, got {value!r}"
             )
     elif isinstance(value, str) and value.strip()[-1:].isdigit():
-        kind, number = "count", float(parse_count(value))
+        try:
+            kind, number = "count", float(parse_count(value))
+        except ValueError:
+            raise ValueError(f"{_WARMUP_RULE}, got {value!r}") from None
     elif isinstance(value, str):
         kind, number = "duration", parse_duration(value)
     else:
-        raise ValueError(
-            f"must be a count, a duration, a share or 'mser5', got {value!r}"
-        )
+        raise ValueError(f"{_WARMUP_RULE}, got {value!r}")
     if number < 0:
         raise ValueError(f"must be >= 0, got {value!r}")
     return {"kind": kind, "value": number, "text": text}
@@ -300,7 +326,7 @@ class Experiment(Model):
 class Scenario(Model):
     """A whole scenario: the topology, the seed and the experiment."""
 
-    name: NodeName | str = "scenario"
+    name: str = "scenario"
     description: str | None = None
     seed: int = Field(default=0, ge=0)
     producers: dict[NodeName, Producer] = Field(min_length=1)

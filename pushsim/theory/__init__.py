@@ -15,7 +15,8 @@ Exact: :func:`mm1`, :func:`mmc` (Erlang C), :func:`mmck`, :func:`erlang_b`,
 (``exact=False``): :func:`gg1` (Kingman), :func:`ggc` (Allen-Cunneen),
 :func:`qna` (Whitt), :func:`power_of_d` (mean-field limit). Planning:
 :func:`required_servers`. Little's law: :func:`little_l`, :func:`little_w`,
-:func:`little_rate`.
+:func:`little_rate`. A whole scenario: :func:`predict`, which picks the model
+of each queue and says which, and why where none applies.
 
 Each module's docstring gives its model, assumptions, sources and cost.
 """
@@ -29,6 +30,8 @@ from pushsim.theory.general import gg1, ggc, md1, mg1
 from pushsim.theory.little import little_l, little_rate, little_w
 from pushsim.theory.markovian import erlang_b, erlang_c, mm1, mmc, mmck
 from pushsim.theory.networks import jackson, qna
+from pushsim.theory.predict import predict
+from pushsim.theory.prediction import NodePrediction, Prediction, SystemPrediction
 from pushsim.theory.results import (
     AbandonmentMetrics,
     FiniteQueueMetrics,
@@ -42,9 +45,12 @@ __all__ = [
     "AbandonmentMetrics",
     "FiniteQueueMetrics",
     "NetworkMetrics",
+    "NodePrediction",
+    "Prediction",
     "QueueMetrics",
     "StaffingResult",
     "StaffingTarget",
+    "SystemPrediction",
     "TheoryArgumentError",
     "TheoryTypeError",
     "TimeDistribution",
@@ -63,6 +69,7 @@ __all__ = [
     "mmc_abandonment",
     "mmck",
     "power_of_d",
+    "predict",
     "qna",
     "required_servers",
 ]

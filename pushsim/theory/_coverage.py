@@ -45,9 +45,9 @@ def assess(scenario: Scenario, topology: Topology) -> Coverage:
     for name, balancer in scenario.balancers.items():
         if balancer.policy in ("jsq", "consistent_hash"):
             basis = "queue lengths" if balancer.policy == "jsq" else "message keys"
-            for queue in queues_under(scenario, name):
+            for target in queues_under(scenario, name):
                 coverage.refuse(
-                    queue,
+                    target,
                     f"balancers.{name}: policy {balancer.policy} routes by {basis}, "
                     "which no model here covers; simulate it",
                 )
@@ -79,7 +79,9 @@ def _own_faults(name: str, queue: Queue) -> list[str]:
     law = queue.consumers.service
     faults = []
     if not (math.isfinite(law.scv) and law.mean > 0.0):
-        faults.append(f"{place}.consumers.service: needs a finite mean > 0 and finite scv")
+        faults.append(
+            f"{place}.consumers.service: needs a finite mean > 0 and finite scv"
+        )
     if queue.capacity is not None and queue.ttl is not None:
         faults.append(f"{place}: a bounded queue with a TTL is not covered")
     elif queue.capacity is not None:
@@ -111,7 +113,9 @@ def _own_faults(name: str, queue: Queue) -> list[str]:
     return faults
 
 
-def _uncovered_sources(scenario: Scenario, topology: Topology, coverage: Coverage) -> None:
+def _uncovered_sources(
+    scenario: Scenario, topology: Topology, coverage: Coverage
+) -> None:
     for node, streams in topology.streams.items():
         queues = [node] if node in scenario.queues else queues_under(scenario, node)
         for stream in streams:
@@ -120,7 +124,9 @@ def _uncovered_sources(scenario: Scenario, topology: Topology, coverage: Coverag
                     coverage.refuse(queue, stream.reason)
 
 
-def _group(scenario: Scenario, topology: Topology, coverage: Coverage, name: str) -> None:
+def _group(
+    scenario: Scenario, topology: Topology, coverage: Coverage, name: str
+) -> None:
     """Power-of-d or least-work-left: covered over identical single servers."""
     balancer = scenario.balancers[name]
     place = f"balancers.{name}"
@@ -149,14 +155,18 @@ def _group(scenario: Scenario, topology: Topology, coverage: Coverage, name: str
     laws = [queue.consumers.service for queue in queues]
     if balancer.policy == "power_of_d":
         if not all(_exponential(law) and law.mean == laws[0].mean for law in laws):
-            faults.append(f"{place}: power-of-d is covered over identical exponential servers")
+            faults.append(
+                f"{place}: power-of-d is covered over identical exponential servers"
+            )
         if balancer.choices >= len(targets):
             faults.append(
                 f"{place}: d = {balancer.choices} samples every target (join the "
                 "shortest queue), where the mean-field model does not apply"
             )
     elif any(law != laws[0] for law in laws):
-        faults.append(f"{place}: least-work-left is covered over identical service laws")
+        faults.append(
+            f"{place}: least-work-left is covered over identical service laws"
+        )
 
     if faults:
         for target in targets:
@@ -188,7 +198,11 @@ def _downstream(scenario: Scenario, topology: Topology, coverage: Coverage) -> N
             refused = bool(coverage.reasons[source])
             if not refused and coverage.role[source] == "station":
                 continue
-            why = "is not covered" if refused else "has departures no model here describes"
+            why = (
+                "is not covered"
+                if refused
+                else "has departures no model here describes"
+            )
             targets = set(topology.routes[source])
             for balancer in topology.policy_routes[source]:
                 targets.update(queues_under(scenario, balancer))

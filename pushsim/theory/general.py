@@ -18,10 +18,11 @@ squared coefficient of variation ``arrival_scv``.
 - G/G/c uses the Allen-Cunneen approximation Wq ~ C(c, a) / (c mu - lambda)
   (ca^2 + cs^2) / 2, built on Erlang C (A. O. Allen, *Probability,
   Statistics, and Queueing Theory*, 2nd ed., 1990). It is exact for M/M/c
-  and equals Kingman's formula at c = 1. It is commonly reported to be
-  within about 10 % for moderate variability (scv up to about 2); it is
-  worse for very variable service and in light traffic. Check it against a
-  simulation before relying on it.
+  and equals Kingman's formula at c = 1. It has no error bound: for
+  moderate variability (scvs up to about 2) it is usually within some 10 to
+  20 % of the truth, worse for very variable service and in light traffic,
+  and it may err either way. Check it against a simulation before relying
+  on it.
 
 Limits: these give means, and the probability of waiting (exact only with
 Poisson arrivals); no waiting-time distribution, so the quantile methods

@@ -44,17 +44,18 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from pushsim.scenario import Queue, Scenario
+from pushsim.scenario import Producer, Queue, Scenario
 from pushsim.theory._coverage import Coverage, assess
-from pushsim.theory._topology import Source, Stream, Topology, read_topology, reachable
+from pushsim.theory._endtoend import system_prediction
+from pushsim.theory._topology import Source, Stream, Topology, reachable, read_topology
 from pushsim.theory.abandonment import mmc_abandonment
 from pushsim.theory.balancing import power_of_d
 from pushsim.theory.general import ggc, mg1
-from pushsim.theory.markovian import mmc, mmck
+from pushsim.theory.markovian import mm1, mmc, mmck
 from pushsim.theory.networks import jackson, qna
-from pushsim.theory.prediction import NodePrediction, Prediction, SystemPrediction
+from pushsim.theory.prediction import NodePrediction, Prediction
 from pushsim.theory.results import AbandonmentMetrics, QueueMetrics
-from pushsim.theory.timelaws import Mixture, TimeDistribution, Unavailable
+from pushsim.theory.timelaws import Unavailable
 
 __all__ = ["predict"]
 
@@ -70,10 +71,10 @@ def predict(scenario: Scenario) -> Prediction:
     metrics = _station_metrics(scenario, topology, coverage, reach)
 
     nodes = tuple(
-        _node(name, queue, coverage, metrics.get(name), name in reach)
+        _node(name, queue, coverage, metrics.get(name))
         for name, queue in scenario.queues.items()
     )
-    system = _system(scenario, topology, sources, nodes, reach)
+    system = system_prediction(topology, sources, nodes, reach)
     experiment = scenario.experiment
     levels = {*experiment.percentiles}
     levels |= {slo.percentile for slo in experiment.slo if slo.percentile is not None}
@@ -86,10 +87,9 @@ def predict(scenario: Scenario) -> Prediction:
     )
 
 
-def _source(name: str, producer: object) -> Source:
+def _source(name: str, producer: Producer) -> Source:
     """How the theory sees one producer: deliveries a second, scv, reason."""
-    arrivals = producer.arrivals  # type: ignore[attr-defined]
-    fanout = producer.fanout  # type: ignore[attr-defined]
+    arrivals, fanout = producer.arrivals, producer.fanout
     rate = float(arrivals.rate) * float(fanout.mean)
     scv = getattr(arrivals, "scv", None)
     reason = None
@@ -232,7 +232,12 @@ def _network(
     for i, name in enumerate(names):
         station = result.stations[i]
         poisson_fed = inflows[i][2] and not topology.feeders(name)
-        if not markov and poisson_fed and servers[i] == 1:
+        if markov and servers[i] == 1:
+            station = mm1(
+                arrival_rate=result.arrival_rates[i], service_rate=1 / laws[i].mean
+            )
+            coverage.notes[name].append(note)
+        elif not markov and poisson_fed and servers[i] == 1:
             station = mg1(
                 arrival_rate=inflows[i][0],
                 service_mean=laws[i].mean,
@@ -299,7 +304,6 @@ def _node(
     queue: Queue,
     coverage: Coverage,
     metrics: QueueMetrics | None,
-    reached: bool,
 ) -> NodePrediction:
     reasons = tuple(coverage.reasons[name])
     if reasons or metrics is None:
@@ -337,112 +341,3 @@ def _node(
         metrics=metrics,
         service_mean=queue.consumers.service.mean,
     )
-
-
-def _system(
-    scenario: Scenario,
-    topology: Topology,
-    sources: dict[str, Source],
-    nodes: tuple[NodePrediction, ...],
-    reach: set[str],
-) -> SystemPrediction:
-    """End-to-end figures per delivery."""
-    used = [node for node in nodes if node.node in reach]
-    reasons = [s.reason for s in sources.values() if s.reason]
-    reasons += [f"{n.node}: {r}" for n in used for r in n.reasons]
-    single_visit = all(
-        not topology.routes[n.node] and not topology.policy_routes[n.node] for n in used
-    )
-    measured = [(n, n.metrics) for n in used if n.metrics is not None]
-    lossy = any(m.loss_probability > 0.0 for _, m in measured)
-    if lossy and not single_visit:
-        reasons.append(
-            "end-to-end figures of a network that loses messages inside it are not covered"
-        )
-    if reasons or not measured:
-        return SystemPrediction(
-            covered=False,
-            model="",
-            exact=False,
-            stable=None,
-            assumptions=(),
-            reasons=tuple(reasons) or ("no queue is reached",),
-            figures={},
-        )
-    offered = math.fsum(s.rate for s in sources.values())
-    stable = all(m.stable for _, m in measured)
-    figures = _figures(offered, measured, single_visit, stable)
-    wait_law: TimeDistribution | None = None
-    sojourn_law: TimeDistribution | None = None
-    if single_visit:
-        weights = tuple(m.throughput for _, m in measured)
-        wait_law = Mixture(tuple(_served_wait(m) for _, m in measured), weights)
-        sojourn_law = Mixture(
-            tuple(m.sojourn_distribution for _, m in measured), weights
-        )
-    models = sorted({n.model for n, _ in measured})
-    if len(measured) == 1:
-        model = models[0]
-    elif single_visit:
-        model = "parallel queues: " + ", ".join(models)
-    else:
-        model = "open network: " + ", ".join(models)
-    return SystemPrediction(
-        covered=True,
-        model=model,
-        exact=all(n.exact for n, _ in measured),
-        stable=stable,
-        assumptions=(
-            "each delivery visits one queue" if single_visit else "Little's law",
-        ),
-        reasons=(),
-        figures=figures,
-        wait_distribution=wait_law,
-        sojourn_distribution=sojourn_law,
-    )
-
-
-def _served_wait(metrics: QueueMetrics) -> TimeDistribution:
-    if isinstance(metrics, AbandonmentMetrics):
-        return metrics.served_wait_distribution
-    return metrics.wait_distribution
-
-
-def _figures(
-    offered: float,
-    measured: list[tuple[NodePrediction, QueueMetrics]],
-    single_visit: bool,
-    stable: bool,
-) -> dict[str, float]:
-    """Rates, losses, counts and mean times of completed deliveries."""
-    in_system = math.fsum(m.mean_in_system for _, m in measured)
-    waiting = math.fsum(m.mean_queue_length for _, m in measured)
-    figures = {"offered_rate": offered, "in_system": in_system, "queue_length": waiting}
-    if not single_visit:
-        figures.update(
-            throughput=offered if stable else math.nan,
-            drop_rate=0.0,
-            expiry_rate=0.0,
-            loss_rate=0.0,
-            sojourn_mean=in_system / offered,
-            wait_mean=waiting / offered,
-            service_mean=(in_system - waiting) / offered if stable else math.inf,
-        )
-        return figures
-    done = math.fsum(m.throughput for _, m in measured)
-    parts = [(n, m, m.throughput / done) for n, m in measured]
-    figures.update(
-        throughput=done,
-        drop_rate=math.fsum(m.arrival_rate * n.value("drop_rate") for n, m, _ in parts)
-        / offered,
-        expiry_rate=math.fsum(
-            m.arrival_rate * n.value("expiry_rate") for n, m, _ in parts
-        )
-        / offered,
-        loss_rate=math.fsum(m.arrival_rate * m.loss_probability for _, m, _ in parts)
-        / offered,
-        sojourn_mean=math.fsum(w * n.value("sojourn_mean") for n, _, w in parts),
-        wait_mean=math.fsum(w * n.value("wait_mean") for n, _, w in parts),
-        service_mean=math.fsum(w * n.service_mean for n, _, w in parts),
-    )
-    return figures

@@ -212,9 +212,15 @@ class Prediction:
         metrics = [*MEANS]
         for q in self.percentiles:
             metrics += [f"sojourn_{percentile_name(q)}", f"wait_{percentile_name(q)}"]
+        parts: list[tuple[str, NodePrediction | SystemPrediction]] = [
+            (SYSTEM, self.system)
+        ]
+        parts += [(node.node, node) for node in self.nodes]
         rows = []
-        for name, part in [(SYSTEM, self.system), *((n.node, n) for n in self.nodes)]:
+        for name, part in parts:
             for metric in metrics:
+                if name == SYSTEM and metric == "utilisation":
+                    continue
                 value, note = _attempt(part, metric)
                 kind = metric_kind(metric) or "number"
                 rows.append(

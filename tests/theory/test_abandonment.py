@@ -162,3 +162,14 @@ def test_erlang_a_service_level_quantile_beyond_the_served_share_is_infinite() -
     assert metrics.service_level.quantile(served + 0.01) == math.inf
     t = metrics.service_level.quantile(served - 0.01)
     assert metrics.served_within(t) == pytest.approx(served - 0.01, abs=1e-12)
+
+
+def test_the_wait_of_served_messages_has_the_mean_of_served_messages() -> None:
+    metrics = mmc_abandonment(
+        arrival_rate=12.0, service_rate=1.0, servers=10, patience_mean=2.0
+    )
+    law = metrics.served_wait_distribution
+    area = integrate.quad(lambda t: 1.0 - law.cdf(t), 0.0, math.inf)[0]
+    assert area == pytest.approx(metrics.mean_wait_served, rel=1e-7)
+    q = metrics.served_wait_quantile(0.9)
+    assert law.cdf(q) == pytest.approx(0.9, abs=1e-12)

@@ -262,3 +262,17 @@ def test_bad_station_vectors_are_refused_with_their_place() -> None:
             routing=[[0.0]],
             superposition="mean",  # type: ignore[arg-type]
         )
+
+
+def test_qna_with_an_overloaded_station_is_unstable_end_to_end() -> None:
+    network = qna(
+        arrival_rates=[1.0, 0.0],
+        arrival_scvs=[1.5, 1.0],
+        service_means=[0.5, 1.5],
+        service_scvs=[1.0, 2.0],
+        servers=1,
+        routing=[[0.0, 1.0], [0.0, 0.0]],
+    )
+    assert not network.stable
+    assert network.stations[0].stable and not network.stations[1].stable
+    assert network.mean_sojourn == math.inf

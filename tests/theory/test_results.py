@@ -110,3 +110,18 @@ def test_the_public_names_are_exported_and_importable() -> None:
     assert isinstance(mm1(arrival_rate=0.1, service_rate=1.0), QueueMetrics)
     assert issubclass(theory.TheoryArgumentError, PushsimError)
     assert issubclass(theory.TheoryArgumentError, ValueError)
+
+
+def test_a_mixture_of_laws_weights_its_parts_and_inverts() -> None:
+    from pushsim.theory.timelaws import AtomExponential, Mixture, Unavailable
+
+    mix = Mixture((AtomExponential(0.5, 2.0), AtomExponential(0.0, 1.0)), (3.0, 1.0))
+    assert mix.cdf(1.0) == pytest.approx(
+        0.75 * (1 - 0.5 * math.exp(-2.0)) + 0.25 * (1 - math.exp(-1.0))
+    )
+    assert mix.cdf(mix.quantile(0.95)) == pytest.approx(0.95, abs=1e-12)
+    broken = Mixture(
+        (AtomExponential(0.0, 1.0), Unavailable("no law here")), (1.0, 1.0)
+    )
+    with pytest.raises(PushsimError, match="no law here"):
+        broken.quantile(0.5)

@@ -23,7 +23,10 @@ was blocked, so a rate profile slides with it.
 from __future__ import annotations
 
 import math
+import operator
 import time
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import simpy
@@ -64,6 +67,7 @@ class _Model:
             c.priority for spec in scenario.producers.values() for c in spec.classes
         ]
         self.queue_names = list(scenario.queues)
+        counts = [0] * len(self.queue_names)
         self.stations: dict[str, Station] = {}
         for index, (name, queue) in enumerate(scenario.queues.items()):
             rng = streams.generator(f"service/{name}")
@@ -72,7 +76,7 @@ class _Model:
             if queue.ttl is not None:
                 patience = law_variates(queue.ttl, streams.generator(f"ttl/{name}"))
             self.stations[name] = Station(
-                env, index, queue, service, patience, self.records, priorities
+                env, index, queue, service, patience, self.records, priorities, counts
             )
 
         routers = {name: Router(lambda key: 0, []) for name in scenario.balancers}
@@ -81,11 +85,13 @@ class _Model:
             targets = [self.nodes[t] for t in balancer.to]
             router = routers[name]
             router.targets = targets
+            router.keyed = balancer.policy == "consistent_hash"
             router.choose = make_policy(
                 balancer,
-                targets,
                 list(balancer.to),
                 streams.generator(f"balance/{name}"),
+                loads=_loads(targets, counts),
+                work=partial(_work_left, targets),
             )
 
         for name, queue in scenario.queues.items():
@@ -107,7 +113,16 @@ class _Model:
             first += len(producer.classes)
             target: Node = self.nodes[producer.to]
             self.sources.append(
-                Source(env, name, producer, ids, streams, target, self.clock)
+                Source(
+                    env,
+                    name,
+                    producer,
+                    ids,
+                    streams,
+                    target,
+                    self.clock,
+                    self.records.flush,
+                )
             )
 
     def run(self) -> float:
@@ -160,6 +175,20 @@ class _Model:
                         Outcome.IN_SYSTEM,
                     )
                 )
+
+
+def _loads(targets: list[Any], counts: list[int]) -> Callable[[], Sequence[int]]:
+    """The counts of a balancer's targets, read in one step where they are queues."""
+    if all(isinstance(t, Station) for t in targets):
+        if len(targets) == 1:
+            only = targets[0].index
+            return lambda: (counts[only],)
+        return partial(operator.itemgetter(*(t.index for t in targets)), counts)
+    return lambda: [t.count for t in targets]
+
+
+def _work_left(targets: list[Any]) -> list[float]:
+    return [t.work_left() for t in targets]
 
 
 def _first_queue(node: Any) -> int:

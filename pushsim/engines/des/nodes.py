@@ -100,13 +100,17 @@ class Station:
         patience: Callable[[], float] | None,
         records: RecordLog,
         priorities: list[int],
+        counts: list[int],
     ) -> None:
         self.env = env
         self.index = index
         self.servers = spec.consumers.count
         self.capacity = INF if spec.capacity is None else spec.capacity
         self.overflow = spec.overflow
-        self.count = 0  # waiting + in service + finished but held by blocking
+        # Messages here (waiting, in service, or finished but held by a full
+        # queue downstream), kept in a list shared by all queues so that a
+        # balancer reads the counts of its targets in one step.
+        self.counts = counts
         self.busy = 0  # consumers serving or holding a finished message
         self.waiting = 0
         self.buffer = make_buffer(spec.discipline, priorities)
@@ -125,6 +129,11 @@ class Station:
 
     # -- the measures a balancer reads ---------------------------------------------
 
+    @property
+    def count(self) -> int:
+        """Messages at this queue: waiting, in service, or held after service."""
+        return self.counts[self.index]
+
     def work_left(self) -> float:
         now = self.env.now
         in_service = sum(i[10] + i[5] - now for i in self.serving.values())
@@ -140,7 +149,7 @@ class Station:
             item[4] = now
             item[5] = self.next_service()
             self.busy += 1
-            self.count += 1
+            self.counts[self.index] += 1
             self.start(item, now)
             return True
         if self.waiting < self.capacity:
@@ -177,7 +186,7 @@ class Station:
         item[9] = WAITING
         self.work_queued += service
         self.waiting += 1
-        self.count += 1
+        self.counts[self.index] += 1
         self.buffer.push(item)
         if self.next_patience is not None:
             item[6] = deadline = now + self.next_patience()
@@ -188,7 +197,7 @@ class Station:
         item[9] = GONE
         self.work_queued -= item[5]
         self.waiting -= 1
-        self.count -= 1
+        self.counts[self.index] -= 1
         self.add(
             (item[0], item[1], item[2], self.index, item[3], item[4], NAN, at, outcome)
         )
@@ -237,7 +246,7 @@ class Station:
                     Outcome.COMPLETED,
                 )
             )
-            self.count -= 1
+            self.counts[self.index] -= 1
             self.take_next(now)
             return
         self.add(
@@ -254,13 +263,13 @@ class Station:
             )
         )
         if target.accept(_visit(item), self):
-            self.count -= 1
+            self.counts[self.index] -= 1
             self.take_next(now)
         # Otherwise the consumer holds the finished message until a full queue lets it in.
 
     def resume(self) -> None:
         """A consumer blocked on a full queue downstream has handed its message on."""
-        self.count -= 1
+        self.counts[self.index] -= 1
         self.take_next(self.env.now)
 
     def take_next(self, now: float) -> None:
@@ -307,9 +316,12 @@ def _visit(item: list[Any]) -> list[Any]:
 class Router:
     """A balancer: a zero-time choice of the node that takes each message."""
 
-    def __init__(self, choose: Callable[[int], int], targets: list[Node]) -> None:
+    def __init__(
+        self, choose: Callable[[int], int], targets: list[Node], *, keyed: bool = False
+    ) -> None:
         self.choose = choose
         self.targets = targets
+        self.keyed = keyed
 
     @property
     def count(self) -> int:
@@ -319,8 +331,10 @@ class Router:
         return min(t.work_left() for t in self.targets)
 
     def accept(self, item: list[Any], sender: Sender | None) -> bool:
-        key = item[8] if item[8] is not None else item[0]
-        return self.targets[self.choose(key)].accept(item, sender)
+        if self.keyed:
+            key = item[8] if item[8] is not None else item[0]
+            return self.targets[self.choose(key)].accept(item, sender)
+        return self.targets[self.choose(0)].accept(item, sender)
 
 
 def onward_choice(

@@ -18,6 +18,7 @@ import numpy as np
 import simpy
 
 from pushsim.distributions import FixedCount
+from pushsim.engines.base import RecordLog
 from pushsim.engines.des.nodes import At, Node
 from pushsim.engines.streams import Streams, law_variates, variates
 from pushsim.scenario import KeySpace, Producer
@@ -25,6 +26,8 @@ from pushsim.scenario import KeySpace, Producer
 __all__ = ["Clock", "Source"]
 
 NAN = math.nan
+#: Every this many + 1 messages a producer moves the records into arrays.
+FLUSH_MASK = RecordLog.FLUSH // 4 - 1
 INF = math.inf
 WAITING = 0
 
@@ -69,8 +72,10 @@ class Source:
         streams: Streams,
         target: Node,
         clock: Clock,
+        flush: Callable[[], None],
     ) -> None:
         self.env = env
+        self.flush = flush
         self.target = target
         self.clock = clock
         blocks = spec.arrivals.stream(streams.generator(f"arrivals/{name}"))
@@ -152,6 +157,8 @@ class Source:
             self.pending = self.deliveries(published, now)
             if not self.dispatch():
                 return
+        if published & FLUSH_MASK == 0:
+            self.flush()
         if not clock.last_one():
             self.schedule_next()
 

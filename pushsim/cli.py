@@ -22,6 +22,7 @@ from rich.table import Table
 
 from pushsim import __version__
 from pushsim.errors import PushsimError, ScenarioError
+from pushsim.measures import unit_of
 from pushsim.quantities import format_duration, format_rate
 
 log = logging.getLogger("pushsim.cli")
@@ -155,13 +156,58 @@ def _table(result: Any) -> Table:
     return table
 
 
+THEORY_METRICS = (
+    "throughput",
+    "utilisation",
+    "drop_rate",
+    "expiry_rate",
+    "wait_mean",
+    "sojourn_mean",
+    "sojourn_p99",
+)
+
+
+def _theory_table(result: Any) -> Table | None:
+    """Simulated figures beside theory's, where theory has one."""
+    summary = result.summary
+    rows = summary[summary.metric.isin(THEORY_METRICS) & summary.theory.notna()]
+    if rows.empty:
+        return None
+    table = Table(title="simulation and theory")
+    for label in ("node", "metric", "simulated", "theory", "model", "interval covers"):
+        table.add_column(
+            label, justify="left" if label in ("node", "metric", "model") else "right"
+        )
+    for row in rows.itertuples():
+        covered = bool(row.ci_low <= row.theory <= row.ci_high)
+        if not row.theory_exact:
+            verdict = "yes" if covered else "no (approximation)"
+        else:
+            verdict = "[green]yes[/]" if covered else "[red]no[/]"
+        table.add_row(
+            row.node,
+            row.metric,
+            _cell(summary, row.node, row.metric),
+            _fmt(row.theory, row.unit),
+            row.theory_model,
+            verdict,
+        )
+    return table
+
+
 def _slo_lines(result: Any) -> list[str]:
     colours = {"pass": "green", "fail": "red", "inconclusive": "yellow"}
     lines = []
     for row in result.slo.itertuples():
         colour = colours[row.verdict]
+        unit = unit_of(row.metric)
+        measured = _fmt(row.mean, unit)
+        if not (math.isnan(row.ci_low) or math.isnan(row.ci_high)):
+            measured += (
+                f", 95% interval {_fmt(row.ci_low, unit)} to {_fmt(row.ci_high, unit)}"
+            )
         lines.append(
-            f"  [{colour}]{row.verdict:>12}[/]  {row.slo}  (measured {row.mean:.4g})"
+            f"  [{colour}]{row.verdict:>12}[/]  {row.slo}  (measured {measured})"
         )
     return lines
 
@@ -231,6 +277,12 @@ def run(
 def _print_table(result: Any) -> None:
     console = stdout
     console.print(_table(result))
+    theory = _theory_table(result)
+    if theory is not None:
+        console.print(theory)
+    else:
+        reasons = "; ".join(result.prediction.system.reasons) or "no model applies"
+        console.print(f"theory: no figures for this scenario ({reasons})", markup=False)
     if len(result.slo):
         console.print("SLOs:")
         for line in _slo_lines(result):

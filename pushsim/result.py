@@ -38,6 +38,7 @@ __all__ = ["BATCHES", "Result"]
 #: Batches of a single replication for batch-means intervals.
 BATCHES = 20
 SUMMARY_COLUMNS = ["node", "metric", "mean", "ci_low", "ci_high", "unit"]
+THEORY_COLUMNS = ["theory", "theory_model", "theory_exact"]
 
 
 @dataclass(frozen=True)
@@ -129,13 +130,37 @@ class Result:
         }
 
     @cached_property
+    def prediction(self) -> Any:
+        """What queueing theory predicts for the scenario (see :func:`pushsim.theory.predict`)."""
+        from pushsim.theory import predict
+
+        return predict(self.scenario)
+
+    @cached_property
     def summary(self) -> pd.DataFrame:
-        """One row per node and metric: ``node, metric, mean, ci_low, ci_high, unit``."""
+        """One row per node and metric with its interval and theory's figure.
+
+        Columns: ``node, metric, mean, ci_low, ci_high, unit`` and
+        ``theory, theory_model, theory_exact`` (NaN and empty where theory has
+        no figure for the node; ``theory_exact`` is False for approximations).
+        """
         rows = [
             (node, metric, iv.mean, iv.low, iv.high, unit_of(metric))
             for (node, metric), iv in self._intervals.items()
         ]
         frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+        theory = self.prediction.to_frame()
+        theory = theory[theory["value"].notna()]
+        theory = theory.rename(
+            columns={
+                "value": "theory",
+                "model": "theory_model",
+                "exact": "theory_exact",
+            }
+        )[["node", "metric", *THEORY_COLUMNS]]
+        frame = frame.merge(theory, on=["node", "metric"], how="left")
+        frame["theory_model"] = frame["theory_model"].fillna("")
+        frame["theory_exact"] = frame["theory_exact"].fillna(False).astype(bool)
         order = {name: i for i, name in enumerate([SYSTEM, *self.scenario.queues])}
         frame = frame.sort_values("node", key=lambda s: s.map(order), kind="stable")
         return frame.reset_index(drop=True)

@@ -10,10 +10,12 @@ faults even when some fields failed their own checks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pushsim.errors import Fault
+from pushsim.scenario.schema import NAME_PATTERN
 from pushsim.scenario.slo import parse_slo
 
 __all__ = ["topology_faults"]
@@ -55,8 +57,8 @@ def _edges(data: Mapping[str, Any]) -> dict[str, list[str]]:
 def _unknown_targets(data: Mapping[str, Any], known: set[str]) -> Iterator[Fault]:
     def check(path: str, value: Any, exit_allowed: bool) -> Iterator[Fault]:
         for target in _targets(value):
-            if target == EXIT and exit_allowed:
-                continue
+            if (target == EXIT and exit_allowed) or not re.match(NAME_PATTERN, target):
+                continue  # a name that is not a name is reported by the record's check
             if target == EXIT and EXIT not in known:
                 yield Fault(
                     path,

@@ -93,9 +93,7 @@ def _yaml_fault(error: yaml.YAMLError) -> Fault:
     )
     if context and not context.startswith("while "):  # "expected a single document"
         problem = f"{context} {problem}"
-    elif (
-        context and start is not None and context != "while scanning for the next token"
-    ):
+    elif context and start is not None and mark is not None and start.line < mark.line:
         problem += f" ({context} that starts at line {start.line + 1})"
     return Fault("", f"{kind}{where}: {problem}")
 
@@ -227,7 +225,8 @@ def _fault(error: Mapping[str, Any], vocabulary: set[str]) -> Fault | None:
     """The fault that a pydantic error stands for, or None for a knock-on error."""
     loc = error["loc"]
     parts = [p for p in loc if not (isinstance(p, str) and TAG_SEPARATOR in p)]
-    kind, value, context = error["type"], error.get("input"), error.get("ctx") or {}
+    kind, context = error["type"], error.get("ctx") or {}
+    value: Any = error["input"]
     message: str = error["msg"]
     if parts[-1:] == ["[key]"]:  # the name of a node, not its value
         parts = [*parts[:-2], str(parts[-2])]
@@ -266,14 +265,16 @@ def _fault(error: Mapping[str, Any], vocabulary: set[str]) -> Fault | None:
         message = _RULES[kind]
     elif kind.startswith("unknown_"):
         key = kind.removeprefix("unknown_")
-        if isinstance(value, Mapping) and key in value:
-            names = _names_at(loc, key)
+        names = (
+            _names_at(loc, key) if isinstance(value, Mapping) and key in value else []
+        )
+        if names:
             hint = difflib.get_close_matches(str(value[key]), names, n=1)
             parts = [*parts, key]
             message = f"must be one of {', '.join(names)}; got {_show(value[key])}" + (
                 f"; did you mean {hint[0]!r}?" if hint else ""
             )
-        elif isinstance(value, Mapping):
+        elif isinstance(value, Mapping) and key not in value:
             message = f"{message}; {key!r} is missing"
         else:
             message = f"{message}; got {_show(value)}"
@@ -286,6 +287,10 @@ def _fault(error: Mapping[str, Any], vocabulary: set[str]) -> Fault | None:
         else:
             bound, most = context.get("max_length"), "most"
         message = f"must have at {most} {_entries(bound)}, got {length}"
+    elif kind == "string_too_long":
+        message = (
+            f"must be at most {context.get('max_length')} characters, got {len(value)}"
+        )
     elif kind in _RULES:
         message = f"{_RULES[kind]}, got {_show(value)}"
 

@@ -53,10 +53,9 @@ SYSTEM = "system"
 #: The target name in a routing mapping that means "leave the system".
 EXIT = "exit"
 
-NodeName = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$", max_length=64),
-]
+#: What a node or class name may be: letters, digits, '_' and '-', not first a digit.
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+NodeName = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=64)]
 SUM_TOLERANCE = 1e-9
 
 DEFAULT_PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
@@ -359,7 +358,7 @@ class Scenario(Model):
         """One line that says what the scenario is."""
         from pushsim.quantities import format_duration, format_rate
 
-        offered = math.fsum(p.arrivals.rate for p in self.producers.values())
+        offered = sum(p.arrivals.rate for p in self.producers.values())  # may be inf
         consumers = sum(q.consumers.count for q in self.queues.values())
         kind, amount = self.experiment.length
         length = (

@@ -205,6 +205,11 @@ class Prediction:
             else self.node(node).value(metric)
         )
 
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The tidy table of :meth:`to_frame`: ``node, metric, value, model, exact``..."""
+        return self.to_frame()
+
     def to_frame(self) -> pd.DataFrame:
         """A tidy table: one row a node and metric, NaN where not predicted."""
         import pandas as pd

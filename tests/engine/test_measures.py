@@ -108,5 +108,15 @@ def test_json_document_has_the_summary() -> None:
     document = json.loads(result.to_json())
     assert {"scenario", "seed", "replications", "version", "rows"} <= set(document)
     row = document["rows"][0]
-    assert set(row) == {"node", "metric", "mean", "ci_low", "ci_high", "unit"}
+    assert set(row) == {
+        "node",
+        "metric",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "unit",
+        "theory",
+        "theory_model",
+        "theory_exact",
+    }
     assert len(document["rows"]) == len(result.summary)

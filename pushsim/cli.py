@@ -29,7 +29,7 @@ log = logging.getLogger("pushsim.cli")
 
 
 def _console(**options: Any) -> Console:
-    console = Console(highlight=False, soft_wrap=True, **options)
+    console = Console(highlight=False, soft_wrap=True, emoji=False, **options)
     if not console.is_terminal:
         console.width = max(
             console.width, 140

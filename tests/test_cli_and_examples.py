@@ -1,0 +1,128 @@
+"""The command line, the README and the shipped scenarios, run as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, SCENARIOS
+
+README = ROOT / "README.md"
+
+
+def pushsim(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    script = shutil.which("pushsim", path=str(Path(sys.executable).parent))
+    assert script, "the pushsim command is not installed beside this Python"
+    return subprocess.run(
+        [script, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_scenario_runs_as_it_is(path: Path) -> None:
+    done = pushsim("run", str(path.relative_to(ROOT)))
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "conservation (replication 0)" in done.stdout
+
+
+def test_run_json_is_the_result_document() -> None:
+    done = pushsim("run", "scenarios/mm1.yaml", "--format", "json", "-r", "2")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["scenario"] == "mm1" and document["replications"] == 2
+    assert document["seed"] == 1
+    metrics = {(r["node"], r["metric"]) for r in document["rows"]}
+    assert ("system", "sojourn_p99") in metrics and ("work", "utilisation") in metrics
+
+
+def test_run_out_writes_summary_and_records(tmp_path: Path) -> None:
+    done = pushsim(
+        "run", "scenarios/mm1.yaml", "-r", "2", "--seed", "3", "--out", str(tmp_path)
+    )
+    assert done.returncode == 0, done.stderr
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert list(summary.columns[:6]) == [
+        "node",
+        "metric",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "unit",
+    ]
+    assert json.loads((tmp_path / "summary.json").read_text())["seed"] == 3
+    messages = pd.read_parquet(tmp_path / "messages.parquet")
+    assert set(messages.replication) == {0, 1}
+
+
+def test_bad_input_exits_1_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("producers: {a: {arrivals: {process: poisson, rate: -5}, to: q}}\n")
+    done = pushsim("run", str(bad))
+    assert done.returncode == 1
+    assert "producers.a.arrivals.rate" in done.stderr and "Traceback" not in done.stderr
+    missing = pushsim("run", str(tmp_path / "nowhere.yaml"))
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+
+
+def test_usage_errors_exit_2() -> None:
+    assert pushsim("run").returncode == 2
+    assert pushsim("run", "scenarios/mm1.yaml", "--format", "xml").returncode == 2
+
+
+def test_validate_every_shipped_scenario() -> None:
+    files = sorted(str(p.relative_to(ROOT)) for p in SCENARIOS.glob("*.yaml"))
+    done = pushsim("validate", *files)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count(": ok: ") == len(files)
+
+
+def _fenced(language: str) -> list[str]:
+    """The README's fenced blocks in ``language`` ("" for a plain block)."""
+    blocks: list[str] = []
+    current: list[str] | None = None
+    tag = ""
+    for line in README.read_text(encoding="utf-8").splitlines():
+        if current is None and line.startswith("```"):
+            tag, current = line[3:].strip(), []
+        elif current is not None and line.startswith("```"):
+            if tag == language:
+                blocks.append("\n".join(current) + "\n")
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def test_readme_commands_are_the_ci_commands() -> None:
+    commands = [line for block in _fenced("sh") for line in block.splitlines() if line]
+    assert len(commands) == 2
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert commands[1] in ci, "the README's test command must be what .ci/run runs"
+    assert commands[0].endswith("pushsim run scenarios/mm1.yaml")
+
+
+def test_readme_output_is_what_the_first_command_prints() -> None:
+    shown = _fenced("")[0]
+    done = pushsim("run", "scenarios/mm1.yaml")
+    assert done.returncode == 0, done.stderr
+    table = [line.rstrip() for line in shown.strip().splitlines()]
+    printed = [line.rstrip() for line in done.stdout.splitlines()]
+    assert printed[: len(table)] == table
+
+
+def test_readme_python_runs() -> None:
+    for block in _fenced("python"):
+        code = compile(block, str(README), "exec")
+        exec(code, {"__name__": "readme"})  # the README's own example

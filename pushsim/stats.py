@@ -56,9 +56,9 @@ def t_interval(
     (and the mean infinite if any is infinite), never a made-up number.
     """
     data = np.asarray(values, dtype=float)
-    point = float(np.mean(data)) if centre is None else float(centre)
     if data.size == 0:
         return Interval(math.nan, math.nan, math.nan)
+    point = float(np.mean(data)) if centre is None else float(centre)
     if not np.all(np.isfinite(data)):
         mean = math.inf if np.any(np.isinf(data)) else math.nan
         return Interval(mean if centre is None else point, math.nan, math.nan)

@@ -104,7 +104,9 @@ class _Model:
                 if len(routes) > 1
                 else None
             )
-            self.stations[name].onward = onward_choice(routes, draw or (lambda: 0.0))
+            station = self.stations[name]
+            station.onward = onward_choice(routes, draw or (lambda: 0.0))
+            station.routed = routes != [(None, 1.0)]
 
         self.sources: list[Source] = []
         first = 0
@@ -143,38 +145,28 @@ class _Model:
     def close(self, horizon: float) -> None:
         """Record what is still in the system at the horizon."""
         add = self.records.add
+        left = Outcome.IN_SYSTEM
+        nan = math.nan
         for station in self.stations.values():
+            node = station.index
             for item, started in station.unfinished():
-                enqueued = item[4]
                 add(
                     (
                         item[0],
                         item[1],
                         item[2],
-                        station.index,
+                        node,
                         item[3],
-                        enqueued,
+                        item[4],
                         started,
-                        math.nan,
-                        Outcome.IN_SYSTEM,
+                        nan,
+                        left,
                     )
                 )
         for source in self.sources:
-            index = _first_queue(source.target)
+            node = _first_queue(source.target)
             for item in source.unfinished():
-                add(
-                    (
-                        item[0],
-                        item[1],
-                        item[2],
-                        index,
-                        item[3],
-                        math.nan,
-                        math.nan,
-                        math.nan,
-                        Outcome.IN_SYSTEM,
-                    )
-                )
+                add((item[0], item[1], item[2], node, item[3], nan, nan, nan, left))
 
 
 def _loads(targets: list[Any], counts: list[int]) -> Callable[[], Sequence[int]]:

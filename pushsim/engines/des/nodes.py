@@ -126,6 +126,7 @@ class Station:
         self.deadlines: list[tuple[float, int, list[Any]]] = []
         self.work_queued = 0.0
         self.onward: Callable[[], Node | None] = lambda: None
+        self.routed = False  # whether finished messages may go on to another node
 
     # -- the measures a balancer reads ---------------------------------------------
 
@@ -164,19 +165,8 @@ class Station:
                 self.leave_waiting(old, now, Outcome.DROPPED)
                 self.admit(item, now)
                 return True
-        self.add(
-            (
-                item[0],
-                item[1],
-                item[2],
-                self.index,
-                item[3],
-                now,
-                NAN,
-                now,
-                Outcome.DROPPED,
-            )
-        )
+        drop = Outcome.DROPPED
+        self.add((item[0], item[1], item[2], self.index, item[3], now, NAN, now, drop))
         return True
 
     def admit(self, item: list[Any], now: float) -> None:
@@ -231,38 +221,13 @@ class Station:
         item = event._value
         now = self.env.now
         del self.serving[item[0]]
-        target = self.onward()
-        if target is None:
-            self.add(
-                (
-                    item[0],
-                    item[1],
-                    item[2],
-                    self.index,
-                    item[3],
-                    item[4],
-                    item[10],
-                    now,
-                    Outcome.COMPLETED,
-                )
-            )
-            self.counts[self.index] -= 1
-            self.take_next(now)
-            return
-        self.add(
-            (
-                item[0],
-                item[1],
-                item[2],
-                self.index,
-                item[3],
-                item[4],
-                item[10],
-                now,
-                Outcome.FORWARDED,
-            )
-        )
-        if target.accept(_visit(item), self):
+        target = self.onward() if self.routed else None
+        code = Outcome.COMPLETED if target is None else Outcome.FORWARDED
+        # fmt: off
+        self.add((item[0], item[1], item[2], self.index, item[3], item[4], item[10], now,
+                  code))
+        # fmt: on
+        if target is None or target.accept(_visit(item), self):
             self.counts[self.index] -= 1
             self.take_next(now)
         # Otherwise the consumer holds the finished message until a full queue lets it in.

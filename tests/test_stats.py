@@ -40,7 +40,7 @@ def test_mser5_cuts_a_transient() -> None:
 
 
 def test_mser5_says_when_it_did_not_settle() -> None:
-    cut, settled = mser5(np.arange(1000.0))  # a trend that never levels off
+    _, settled = mser5(np.arange(1000.0))  # a trend that never levels off
     assert not settled
 
 

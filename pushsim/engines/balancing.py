@@ -49,9 +49,15 @@ def _fewest(counts: Sequence[float], u: Callable[[], float]) -> int:
 
     The draw is taken only when there is a tie to break.
     """
-    best = min(counts)
+    # An idle target is the common case below saturation: one C-level pass
+    # finds it without comparing every pair, as min() would.
+    ties = counts.count(0)
+    if ties:
+        best = 0.0
+    else:
+        best = min(counts)
+        ties = counts.count(best)
     at = counts.index(best)
-    ties = counts.count(best)
     if ties > 1:
         for _ in range(int(u() * ties)):
             at = counts.index(best, at + 1)

@@ -151,7 +151,10 @@ class Station:
             item[5] = self.next_service()
             self.busy += 1
             self.counts[self.index] += 1
-            self.start(item, now)
+            item[9] = SERVING
+            item[10] = now
+            self.serving[item[0]] = item
+            At(self.env, item[5], item, self.finish)
             return True
         if self.waiting < self.capacity:
             self.admit(item, now)
@@ -211,12 +214,6 @@ class Station:
 
     # -- service ---------------------------------------------------------------------
 
-    def start(self, item: list[Any], now: float) -> None:
-        item[9] = SERVING
-        item[10] = now
-        self.serving[item[0]] = item
-        At(self.env, item[5], item, self.finish)
-
     def finish(self, event: simpy.Event) -> None:
         item = event._value
         now = self.env.now
@@ -246,8 +243,12 @@ class Station:
             if item is not None:
                 self.waiting -= 1
                 self.work_queued -= item[5]
-                self.start(item, now)
-                self.admit_blocked()
+                item[9] = SERVING
+                item[10] = now
+                self.serving[item[0]] = item
+                At(self.env, item[5], item, self.finish)
+                if self.blocked:
+                    self.admit_blocked()
                 return
         self.busy -= 1
 

@@ -87,7 +87,10 @@ class Source:
         self.pending: list[list[Any]] = []
         self.class_ids = class_ids
         self.priorities = [c.priority for c in spec.classes]
-        self.class0, self.priority0 = class_ids[0], self.priorities[0]
+        # A simple producer's visits differ only in message, published and created_at.
+        self.template = [0, 0, class_ids[0], 0.0, NAN, 0.0, INF, self.priorities[0], None,
+                         WAITING, NAN]  # fmt: skip
+        self.send = target.accept
         self.keys = [
             _keys(c.key, streams.generator(f"keys/{name}/{c.name}")) if c.key else None
             for c in spec.classes
@@ -137,20 +140,9 @@ class Source:
         if self.simple:
             message = clock.deliveries
             clock.deliveries = message + 1
-            item = [
-                message,
-                published,
-                self.class0,
-                now,
-                NAN,
-                0.0,
-                INF,
-                self.priority0,
-                None,
-                WAITING,
-                NAN,
-            ]
-            if not self.target.accept(item, self):
+            item = self.template.copy()
+            item[0], item[1], item[3] = message, published, now
+            if not self.send(item, self):
                 self.blocked_since = now
                 return
         else:

@@ -143,8 +143,8 @@ def _table(result: Any) -> Table:
         ("throughput", "throughput"),
         ("utilisation", "utilisation"),
         ("wait_mean", "wait mean"),
-        ("sojourn_p50", "p50"),
-        ("sojourn_p99", "p99"),
+        ("sojourn_p50", "sojourn p50"),
+        ("sojourn_p99", "sojourn p99"),
         ("drop_rate", "dropped"),
         ("expiry_rate", "expired"),
     ]
@@ -212,6 +212,16 @@ def _slo_lines(result: Any) -> list[str]:
     return lines
 
 
+def _writable(folder: Path) -> None:
+    """Make the output folder now, so a bad --out fails before the simulation runs."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PushsimError(
+            f"--out {folder}: cannot make the folder: {error.strerror}"
+        ) from None
+
+
 def _write(result: Any, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = [folder / "summary.csv", folder / "summary.json"]
@@ -262,6 +272,8 @@ def run(
         model = with_overrides(
             load_scenario(scenario), replications=replications, seed=seed
         )
+        if out is not None:
+            _writable(out)
         show_bar = fmt == "table" and stderr.is_terminal
         with _progress(model.experiment.replications, show_bar) as progress:
             result = simulate(model, progress=progress)
@@ -281,7 +293,8 @@ def _print_table(result: Any) -> None:
     if theory is not None:
         console.print(theory)
     else:
-        reasons = "; ".join(result.prediction.system.reasons) or "no model applies"
+        reasons = "; ".join(dict.fromkeys(result.prediction.system.reasons))
+        reasons = reasons or "no model applies"
         console.print(f"theory: no figures for this scenario ({reasons})", markup=False)
     if len(result.slo):
         console.print("SLOs:")

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pushsim import __version__
-from pushsim.engines.base import OUTCOMES, Run
+from pushsim.engines.base import OUTCOMES, Outcome, Run
 from pushsim.errors import PushsimWarning
 from pushsim.measures import (
     conservation,
@@ -31,12 +31,10 @@ from pushsim.measures import (
     window_metrics,
 )
 from pushsim.scenario import SYSTEM, Scenario
-from pushsim.stats import Interval, t_interval
+from pushsim.stats import BATCHES, Interval, batch_size, merged, t_interval
 
 __all__ = ["BATCHES", "Result"]
 
-#: Batches of a single replication for batch-means intervals.
-BATCHES = 20
 SUMMARY_COLUMNS = ["node", "metric", "mean", "ci_low", "ci_high", "unit"]
 THEORY_COLUMNS = ["theory", "theory_model", "theory_exact"]
 
@@ -64,16 +62,75 @@ class Result:
         self.command = command
         self.engine = runs[0].engine
         self.partial = any(run.partial for run in runs)
+        #: Every warning this result gave, as text (they are also issued).
+        self.notes: list[str] = []
         self.warmups = tuple(self._warmup(run) for run in self.runs)
+        self.batches = 0
         self.conservation = tuple(conservation(run) for run in self.runs)
         for run, counts in zip(self.runs, self.conservation, strict=True):
             if counts["accounted"] != counts["arrived"] or counts["duplicates"]:
-                warnings.warn(
+                self._warn(
                     f"replication {run.replication}: conservation fails: "
                     f"{counts['arrived']} deliveries arrived but {counts['accounted']} "
-                    f"are accounted for ({counts})",
-                    PushsimWarning,
-                    stacklevel=2,
+                    f"are accounted for ({counts})"
+                )
+        self._check_health()
+
+    def _warn(self, message: str) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
+            warnings.warn(message, PushsimWarning, stacklevel=4)
+
+    def _check_health(self) -> None:
+        """Warn about runs whose figures mean less than they seem to."""
+        run, warm = self.runs[0], self.warmups[0]
+        c = run.columns
+        span = warm.horizon - warm.instant
+        final = c["outcome"] != Outcome.FORWARDED
+        created = c["created_at"][final]
+        arrived = int(np.count_nonzero(created >= warm.instant))
+        if arrived == 0:
+            self._warn(
+                f"no message arrived in the measuring window ({warm.instant:.4g}s to "
+                f"{warm.horizon:.4g}s of replication 0); the run is too short to measure"
+            )
+            return
+        done = final & (c["outcome"] == Outcome.COMPLETED)
+        if not np.any(done & (c["finished_at"] >= warm.instant)):
+            self._warn(
+                "no message completed in the measuring window of replication 0: the "
+                "system is stalled (blocking queues waiting on each other?) or the run "
+                "is too short"
+            )
+        counts = self.conservation[0]
+        if counts["in_system"] > 0.02 * counts["arrived"]:
+            share = counts["in_system"] / counts["arrived"]
+            self._warn(
+                f"{share:.1%} of the deliveries of replication 0 were still in the system "
+                "when the run ended; latencies leave them out and read low; make the "
+                "run longer"
+            )
+        entered = np.bincount(
+            c["node_id"][c["enqueued_at"] >= warm.instant], minlength=len(run.nodes)
+        )
+        for index, name in enumerate(run.nodes):
+            queue = self.scenario.queues[name]
+            load = (
+                entered[index]
+                / span
+                * queue.consumers.service.mean
+                / queue.consumers.count
+            )
+            if load >= 1.0 and queue.capacity is None:
+                self._warn(
+                    f"queue {name} is overloaded: its offered load is {load:.3g} >= 1, so "
+                    "it grows without bound and its figures depend on the run's length"
+                )
+            elif load >= 0.9 and self.replications == 1:
+                self._warn(
+                    f"queue {name} runs at load {load:.2f} in a single replication: near "
+                    "saturation the batch-means intervals understate the uncertainty of "
+                    "tail percentiles; run several replications"
                 )
 
     @property
@@ -89,18 +146,19 @@ class Result:
         """How the confidence intervals were made."""
         if self.replications > 1:
             return f"Student t over {self.replications} independent replications, 95%"
-        return f"batch means of one replication ({BATCHES} batches), Student t, 95%"
+        _ = self._intervals  # the number of batches is settled there
+        return (
+            f"batch means of one replication ({self.batches} batches), Student t, 95%"
+        )
 
     def _warmup(self, run: Run) -> Warmup:
         instant, settled = warmup_instant(run, self.scenario)
         if not settled:
             rule = self.scenario.experiment.warmup.text
-            warnings.warn(
+            self._warn(
                 f"replication {run.replication}: the warm-up rule {rule!r} did not settle "
                 f"within the run (measuring from {instant:.4g}s of {run.horizon:.4g}s); "
-                "make the run longer",
-                PushsimWarning,
-                stacklevel=3,
+                "make the run longer"
             )
         return Warmup(run.replication, instant, run.horizon, settled)
 
@@ -124,9 +182,22 @@ class Result:
         whole = window_metrics(p, w.instant, w.horizon)
         edges = np.linspace(w.instant, w.horizon, BATCHES + 1)
         batches = [window_metrics(p, a, b) for a, b in itertools.pairwise(edges)]
+        # One merge factor for every metric, from the number in the system:
+        # the slowest-moving measure, whose memory the latencies share.
+        memory = [b.get((SYSTEM, "in_system"), math.nan) for b in batches]
+        factor, independent = batch_size(memory)
+        self.batches = BATCHES // factor
+        if not independent:
+            self._warn(
+                f"the batch means of this single replication are correlated even in "
+                f"{self.batches} batches: the run is short for the system's memory and "
+                "its intervals are too narrow; run several replications or a longer run"
+            )
         return {
-            k: t_interval([b.get(k, math.nan) for b in batches], centre=v)
-            for k, v in whole.items()
+            key: t_interval(
+                merged([b.get(key, math.nan) for b in batches], factor), centre=v
+            )
+            for key, v in whole.items()
         }
 
     @cached_property
@@ -135,6 +206,17 @@ class Result:
         from pushsim.theory import predict
 
         return predict(self.scenario)
+
+    @cached_property
+    def _clipped_intervals(self) -> dict[tuple[str, str], Interval]:
+        """The intervals held to each metric's range: nothing below 0, shares up to 1."""
+        out = {}
+        for key, iv in self._intervals.items():
+            top = 1.0 if unit_of(key[1]) == "ratio" else math.inf
+            out[key] = Interval(iv.mean, max(iv.low, 0.0), min(iv.high, top))
+            if math.isnan(iv.low):
+                out[key] = iv
+        return out
 
     @cached_property
     def summary(self) -> pd.DataFrame:
@@ -146,7 +228,7 @@ class Result:
         """
         rows = [
             (node, metric, iv.mean, iv.low, iv.high, unit_of(metric))
-            for (node, metric), iv in self._intervals.items()
+            for (node, metric), iv in self._clipped_intervals.items()
         ]
         frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
         theory = self.prediction.to_frame()
@@ -168,7 +250,7 @@ class Result:
     def interval(self, node: str, metric: str) -> Interval:
         """The estimate and interval of one metric: ``(mean, low, high)``."""
         try:
-            return self._intervals[(node, metric)]
+            return self._clipped_intervals[(node, metric)]
         except KeyError:
             known = sorted({m for _, m in self._intervals})
             raise KeyError(
@@ -191,7 +273,7 @@ class Result:
         """
         rows = []
         for slo in self.scenario.experiment.slo:
-            iv = self._intervals.get(
+            iv = self._clipped_intervals.get(
                 (slo.node, slo.metric), Interval(math.nan, math.nan, math.nan)
             )
             rows.append(
@@ -239,6 +321,16 @@ class Result:
                 for row in self.slo.to_dict(orient="records")
             ],
             "conservation": list(self.conservation),
+            "warmup": [
+                {
+                    "replication": w.replication,
+                    "from": w.instant,
+                    "horizon": w.horizon,
+                    "settled": w.settled,
+                }
+                for w in self.warmups
+            ],
+            "warnings": list(self.notes),
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -277,8 +369,13 @@ def verdict(holds: Any, iv: Interval) -> str:
 
 
 def _json_value(value: Any) -> Any:
+    """A JSON-ready value: NaN (no figure) as null, infinity as the text "inf"."""
     if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
+        if math.isnan(value):
+            return None
+        return (
+            float(value) if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+        )
     if isinstance(value, np.integer):
         return int(value)
     return value

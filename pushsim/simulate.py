@@ -22,7 +22,9 @@ def with_overrides(
 ) -> Scenario:
     """The scenario with another replication count or seed, checked."""
     if replications is not None and (
-        isinstance(replications, bool) or replications < 1
+        isinstance(replications, bool)
+        or not isinstance(replications, int)
+        or replications < 1
     ):
         raise PushsimError(
             f"replications must be a whole number >= 1, got {replications!r}"

@@ -15,7 +15,15 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-__all__ = ["CONFIDENCE", "Interval", "mser5", "t_interval"]
+__all__ = [
+    "BATCHES",
+    "CONFIDENCE",
+    "Interval",
+    "batch_size",
+    "merged",
+    "mser5",
+    "t_interval",
+]
 
 #: The confidence level of every interval pushsim reports.
 CONFIDENCE = 0.95
@@ -95,3 +103,47 @@ def mser5(series: np.ndarray) -> tuple[int, bool]:
     statistic = sse[: half + 1] / count[: half + 1] ** 2
     cut = int(np.argmin(statistic))
     return cut * 5, cut < 0.9 * half
+
+
+#: Batches a single run is cut into, and the fewest the merging may leave.
+BATCHES = 32
+MIN_BATCHES = 8
+
+
+def _lag1(values: np.ndarray) -> float:
+    centred = values - values.mean()
+    denominator = float(np.dot(centred, centred))
+    return (
+        float(np.dot(centred[:-1], centred[1:])) / denominator
+        if denominator > 0
+        else 0.0
+    )
+
+
+def batch_size(series: Sequence[float] | np.ndarray) -> tuple[int, bool]:
+    """How many adjacent batches to merge so their estimates look independent.
+
+    Batch estimates of a run with long memory (a queue near saturation) are
+    correlated, and an interval that treats them as independent is too
+    narrow. Adjacent batches of ``series`` are merged in pairs until the
+    lag-1 autocorrelation of the estimates falls within one standard error
+    of zero under independence (1 / sqrt(n)), or :data:`MIN_BATCHES` remain.
+    Returns the merge factor, and False when even then they are correlated.
+    """
+    values = np.asarray(series, dtype=float)
+    factor = 1
+    if values.size < 2 or not np.all(np.isfinite(values)):
+        return factor, True
+    while _lag1(values) > 1 / math.sqrt(values.size):
+        if values.size < 2 * MIN_BATCHES:
+            return factor, False
+        values = values[: values.size // 2 * 2].reshape(-1, 2).mean(axis=1)
+        factor *= 2
+    return factor, True
+
+
+def merged(values: Sequence[float] | np.ndarray, factor: int) -> np.ndarray:
+    """Batch estimates averaged over groups of ``factor`` adjacent batches."""
+    data = np.asarray(values, dtype=float)
+    usable = data.size // factor * factor
+    return data[:usable].reshape(-1, factor).mean(axis=1)

@@ -126,3 +126,24 @@ def test_readme_python_runs() -> None:
     for block in _fenced("python"):
         code = compile(block, str(README), "exec")
         exec(code, {"__name__": "readme"})  # the README's own example
+
+
+def test_a_bad_out_folder_fails_before_the_run(tmp_path: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    done = pushsim("run", "scenarios/mm1.yaml", "--out", str(blocker / "sub"))
+    assert done.returncode == 1 and "cannot make the folder" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_overloaded_queue_is_flagged(tmp_path: Path) -> None:
+    path = tmp_path / "unstable.yaml"
+    path.write_text(
+        "producers: {a: {arrivals: {process: poisson, rate: 120/s}, to: q}}\n"
+        "queues: {q: {consumers: {count: 1, service: 10ms}}}\n"
+        "experiment: {messages: 20000, replications: 2}\n"
+    )
+    done = pushsim("run", str(path), "--format", "json")
+    assert done.returncode == 0
+    assert "queue q is overloaded" in done.stderr
+    assert any("overloaded" in w for w in json.loads(done.stdout)["warnings"])

@@ -58,6 +58,10 @@ ROWS = [
 ]
 
 
+# One of the five hand-made deliveries is still in the system at the end.
+pytestmark = pytest.mark.filterwarnings("ignore:20.0% of the deliveries")
+
+
 def test_measures_of_hand_made_records() -> None:
     result = pushsim.simulate(SCENARIO, engine=FakeEngine(ROWS, horizon=10.0))
     value = {(r.node, r.metric): r.mean for r in result.summary.itertuples()}
@@ -78,6 +82,7 @@ def test_measures_of_hand_made_records() -> None:
     assert result.conservation[0]["accounted"] == 5
 
 
+@pytest.mark.filterwarnings("ignore:no message completed")
 def test_warmup_duration_cuts_the_window() -> None:
     scenario = {**SCENARIO, "experiment": {**SCENARIO["experiment"], "warmup": "3.5s"}}
     result = pushsim.simulate(scenario, engine=FakeEngine(ROWS, horizon=10.0))
@@ -120,3 +125,25 @@ def test_json_document_has_the_summary() -> None:
         "theory_exact",
     }
     assert len(document["rows"]) == len(result.summary)
+
+
+def test_runs_that_measure_nothing_say_so() -> None:
+    scenario = {**SCENARIO, "experiment": {**SCENARIO["experiment"], "warmup": "9s"}}
+    with pytest.warns(
+        pushsim.PushsimWarning, match="no message arrived in the measuring"
+    ):
+        pushsim.simulate(scenario, engine=FakeEngine(ROWS[:2], horizon=10.0))
+
+
+@pytest.mark.filterwarnings("ignore:100.0% of the deliveries")
+def test_a_stalled_system_is_flagged() -> None:
+    stalled = [(0, 0, 0, 0, 1.0, NAN, NAN, NAN, Outcome.IN_SYSTEM)]
+    with pytest.warns(pushsim.PushsimWarning, match="no message completed"):
+        pushsim.simulate(SCENARIO, engine=FakeEngine(stalled, horizon=10.0))
+
+
+def test_intervals_stay_in_the_metric_range() -> None:
+    result = pushsim.simulate(SCENARIO, engine=FakeEngine(ROWS, horizon=10.0))
+    summary = result.summary.dropna(subset=["ci_low"])
+    assert (summary.ci_low >= 0).all()
+    assert (summary[summary.unit == "ratio"].ci_high <= 1).all()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +72,11 @@ def station(
     }
 
 
-@pytest.fixture
-def scenarios_dir() -> Path:
-    return SCENARIOS
+def installed(command: str) -> str:
+    """The path of a console script installed beside the running Python."""
+    found = shutil.which(command, path=str(Path(sys.executable).parent))
+    if found is None:
+        pytest.fail(
+            f"{command} is not installed beside {sys.executable}; pip install -e '.[dev]'"
+        )
+    return found

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, SCENARIOS
+from pushsim.result import SUMMARY_COLUMNS
+from tests.conftest import ROOT, SCENARIOS, installed
 
 README = ROOT / "README.md"
 
 
 def pushsim(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    script = shutil.which("pushsim", path=str(Path(sys.executable).parent))
-    assert script, "the pushsim command is not installed beside this Python"
     return subprocess.run(
-        [script, *args],
+        [installed("pushsim"), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -53,14 +50,7 @@ def test_run_out_writes_summary_and_records(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     summary = pd.read_csv(tmp_path / "summary.csv")
-    assert list(summary.columns[:6]) == [
-        "node",
-        "metric",
-        "mean",
-        "ci_low",
-        "ci_high",
-        "unit",
-    ]
+    assert list(summary.columns[:6]) == SUMMARY_COLUMNS
     assert json.loads((tmp_path / "summary.json").read_text())["seed"] == 3
     messages = pd.read_parquet(tmp_path / "messages.parquet")
     assert set(messages.replication) == {0, 1}

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
-import pytest
+from tests.conftest import ROOT, installed
 
-ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ["pushsim", "tests", "benchmarks"]
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name, path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.fail(
-            f"{name} is not installed beside {sys.executable}; pip install -e '.[dev]'"
-        )
-    return found
 
 
 def _run(*command: str) -> subprocess.CompletedProcess[str]:
@@ -29,15 +16,15 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_check() -> None:
-    done = _run(_tool("ruff"), "check", *SOURCES)
+    done = _run(installed("ruff"), "check", *SOURCES)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_ruff_format() -> None:
-    done = _run(_tool("ruff"), "format", "--check", *SOURCES)
+    done = _run(installed("ruff"), "format", "--check", *SOURCES)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_mypy() -> None:
-    done = _run(_tool("mypy"))
+    done = _run(installed("mypy"))
     assert done.returncode == 0, done.stdout + done.stderr

@@ -9,6 +9,7 @@ import pytest
 
 import pushsim
 from pushsim.engines.base import COLUMNS, Outcome, Run
+from pushsim.result import SUMMARY_COLUMNS
 from pushsim.scenario import Scenario
 
 NAN = math.nan
@@ -113,17 +114,7 @@ def test_json_document_has_the_summary() -> None:
     document = json.loads(result.to_json())
     assert {"scenario", "seed", "replications", "version", "rows"} <= set(document)
     row = document["rows"][0]
-    assert set(row) == {
-        "node",
-        "metric",
-        "mean",
-        "ci_low",
-        "ci_high",
-        "unit",
-        "theory",
-        "theory_model",
-        "theory_exact",
-    }
+    assert set(row) == {*SUMMARY_COLUMNS, "theory", "theory_model", "theory_exact"}
     assert len(document["rows"]) == len(result.summary)
 
 

@@ -46,6 +46,10 @@ def _resolve(file: str, info: ValidationInfo) -> Path:
 def read_column(file: str, column: str, info: ValidationInfo) -> pd.Series:
     """The cells of ``column`` as stripped strings, refused if absent or empty."""
     path = _resolve(file, info)
+    if path.is_dir():
+        raise ValueError(
+            f"file: {file!r} is a folder, not a file (looked at {path.absolute()})"
+        )
     if not path.is_file():
         raise ValueError(f"file: {file!r} not found (looked for {path.absolute()})")
     try:

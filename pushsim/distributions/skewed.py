@@ -15,12 +15,15 @@ variance and scv are exact closed forms.
   Computer Systems" (2013), the chapter on heavy-tailed workloads.
 
 Limits: a Weibull shape below about 0.006 is refused, as its mean exceeds the
-float range; a moment beyond that range is reported as ``inf``.
+float range; a lognormal cv above 1e15 is refused, as its median is then below
+1e-15 of its mean and float64 draws are all but 0; a moment beyond the float
+range is reported as ``inf``.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from typing import Literal
 
 import numpy as np
@@ -31,6 +34,11 @@ from pushsim.quantities import Model, PositiveDuration, format_duration
 from ._common import FloatArray, PositiveNumber, check_factor, square
 
 __all__ = ["BoundedParetoLaw", "LognormalLaw", "WeibullLaw"]
+
+
+#: The largest cv of a lognormal law: beyond it the median is below 1e-15 of the
+#: mean, under the float64 resolution of the mean, so that draws are all but 0.
+MAX_LOGNORMAL_CV = 1e15
 
 
 def _exp(x: float) -> float:
@@ -44,6 +52,24 @@ class LognormalLaw(Model):
     law: Literal["lognormal"] = "lognormal"
     mean: PositiveDuration
     cv: PositiveNumber
+
+    @model_validator(mode="after")
+    def _representable(self) -> LognormalLaw:
+        if self.cv > MAX_LOGNORMAL_CV:
+            raise ValueError(
+                f"cv: must be at most {MAX_LOGNORMAL_CV:g} for a lognormal law, got "
+                f"{self.cv:g} (beyond it the median, mean / sqrt(1 + cv^2), is below "
+                "1e-15 of the mean: float64 draws are all but 0 and never add up "
+                "to the mean)"
+            )
+        mu, sigma = self.log_parameters
+        if math.exp(mu) < sys.float_info.min or not math.isfinite(mu + sigma):
+            raise ValueError(
+                f"cv: {self.cv:g} is out of range for a lognormal law of mean "
+                f"{format_duration(self.mean)} (its median, mean / sqrt(1 + cv^2), "
+                "is below the smallest normal float64)"
+            )
+        return self
 
     @property
     def log_parameters(self) -> tuple[float, float]:

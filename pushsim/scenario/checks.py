@@ -3,9 +3,10 @@
 Each record checks its own fields; here the whole topology is checked: every
 name that ``to`` or ``then`` gives exists, names are not used twice, no
 balancer routes back to itself without a queue between, every queue that
-messages can reach has a way out of the system, and every SLO names a node
-that exists. The checks read the raw mapping, so that they report their
-faults even when some fields failed their own checks.
+messages can reach has a way out of the system, every queue is reached by
+some route from a producer, and every SLO names a node that exists. The checks
+read the raw mapping, so that they report their faults even when some fields
+failed their own checks.
 """
 
 from __future__ import annotations
@@ -148,6 +149,44 @@ def _trapped(edges: dict[str, list[str]], data: Mapping[str, Any]) -> Iterator[F
             )
 
 
+def _unreached(edges: dict[str, list[str]], data: Mapping[str, Any]) -> Iterator[Fault]:
+    """Queues that no message can reach: nothing routes to them from a producer."""
+    producers, balancers = _nodes(data, "producers"), _nodes(data, "balancers")
+    starts = [
+        p.get("to") if isinstance(p, Mapping) else None for p in producers.values()
+    ]
+    routes = [
+        b.get("to") if isinstance(b, Mapping) else None for b in balancers.values()
+    ]
+    if (
+        not starts
+        or not all(isinstance(t, str) and t in edges for t in starts)
+        or not all(isinstance(to, list | tuple) and to for to in routes)
+        or not all(t in edges for to in routes for t in _targets(to))
+    ):
+        return  # a route that is missing or wrong is reported where it is
+    named = {t for targets in edges.values() for t in targets} | set(starts)
+    reached: set[str] = set()
+    frontier = list(starts)
+    while frontier:
+        node = frontier.pop()
+        if node not in reached and node in edges:
+            reached.add(node)
+            frontier.extend(edges[node])
+    for name in _nodes(data, "queues"):
+        if name in reached or not re.match(NAME_PATTERN, name):
+            continue  # a name that is not a name is reported by the record's check
+        if name not in named:
+            message = "no producer, balancer or route sends messages to this queue"
+        else:
+            senders = sorted(n for n, targets in edges.items() if name in targets)
+            message = (
+                "no messages reach this queue: only nodes that no message reaches "
+                f"route to it ({', '.join(senders)})"
+            )
+        yield Fault(f"queues.{name}", message)
+
+
 def _slo_nodes(data: Mapping[str, Any], known: set[str]) -> Iterator[Fault]:
     experiment = data.get("experiment")
     slos = experiment.get("slo") if isinstance(experiment, Mapping) else None
@@ -183,7 +222,10 @@ def topology_faults(data: Mapping[str, Any]) -> list[Fault]:
         faults.extend([*_unknown_targets(data, known), *_slo_nodes(data, known)])
     if set(queues) & set(balancers):
         return faults  # the routes of a name used twice cannot be told apart
-    faults.extend(_balancer_loops(edges, set(balancers)))
+    loops = list(_balancer_loops(edges, set(balancers)))
+    faults.extend(loops)
     if not any("unknown node" in f.message for f in faults):
         faults.extend(_trapped(edges, data))
+        if not loops:  # a loop of balancers is why the queues after it are unreached
+            faults.extend(_unreached(edges, data))
     return faults

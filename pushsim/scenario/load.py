@@ -3,7 +3,9 @@
 YAML is read with the safe loader only, and a key given twice in one mapping
 is a fault rather than the last one silently winning. Every fault found, in
 the syntax, in a field or across nodes, is reported at once in one
-:class:`~pushsim.errors.ScenarioError`, each with its place in the file.
+:class:`~pushsim.errors.ScenarioError`, each with its place in the file. A text
+or mapping that nests more than :data:`MAX_DEPTH` levels is refused before it is
+read further.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pushsim.errors import Fault, ScenarioError
 from pushsim.quantities import TAG_SEPARATOR, Model
 from pushsim.scenario.checks import topology_faults
 from pushsim.scenario.schema import Scenario
+from pushsim.scenario.sweep import sweep_faults
 
 __all__ = ["load_scenario", "parse_scenario_text"]
 
@@ -107,15 +110,48 @@ def parse_scenario_text(text: str, *, kind: str = "yaml") -> Any:
         raise ScenarioError([Fault("", _EMPTY)])
     try:
         if kind == "toml":
-            return tomllib.loads(text)
-        data = yaml.load(text, Loader=_StrictLoader)
+            data = tomllib.loads(text)
+        else:
+            data = yaml.load(text, Loader=_StrictLoader)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError([Fault("", f"TOML syntax error: {error}")]) from None
     except yaml.YAMLError as error:
         raise ScenarioError([_yaml_fault(error)]) from None
+    except RecursionError:  # the readers recurse once or more per level
+        raise ScenarioError([Fault("", _TOO_DEEP)]) from None
     if data is None:  # nothing but comments
         raise ScenarioError([Fault("", _EMPTY)])
     return data
+
+
+#: The deepest nesting of mappings and lists a scenario may have (one needs 7).
+MAX_DEPTH = 100
+_TOO_DEEP = f"the file nests too deeply (more than {MAX_DEPTH} levels)"
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether mappings and lists nest more than MAX_DEPTH levels in ``data``.
+
+    Level by level, each container once (YAML aliases may share one), so that
+    a self-referring or widely shared structure stops too.
+    """
+    level: dict[int, Any] = {id(data): data}
+    for _ in range(MAX_DEPTH):
+        below: dict[int, Any] = {}
+        for value in level.values():
+            if isinstance(value, Mapping):
+                children: Any = [*value.keys(), *value.values()]
+            elif isinstance(value, list | tuple):
+                children = value
+            else:
+                continue
+            for child in children:
+                if isinstance(child, Mapping | list | tuple):
+                    below[id(child)] = child
+        if not below:
+            return False
+        level = below
+    return True
 
 
 # Messages for pydantic's error types, as the rule a user broke.
@@ -137,7 +173,8 @@ _RULES = {
     "tuple_type": "must be a list",
     "then_type": "must be a node name, or a mapping of node names to probabilities",
     "string_pattern_mismatch": (
-        "must be a name of letters, digits, '_' or '-', starting with a letter or '_'"
+        "must be a name of ASCII letters, digits, '_' or '-', starting with an "
+        "ASCII letter or '_'"
     ),
 }
 
@@ -310,6 +347,24 @@ def _validate(data: Any, base_dir: Path | None, source: str | None) -> Scenario:
             [Fault("", f"a scenario must be a mapping of keys, got {_show(data)}")],
             source=source,
         )
+    if _too_deep(data):
+        where = "file" if source is not None else "mapping"
+        raise ScenarioError(
+            [Fault("", _TOO_DEEP.replace("file", where))], source=source
+        )
+    scenario, faults = _check(data, base_dir)
+    faults.extend(sweep_faults(data, scenario, lambda d: _check(d, base_dir)[1]))
+    if faults:
+        unique = list(dict.fromkeys(faults))
+        raise ScenarioError(unique, source=source)
+    assert scenario is not None
+    return scenario
+
+
+def _check(
+    data: Mapping[str, Any], base_dir: Path | None
+) -> tuple[Scenario | None, list[Fault]]:
+    """The scenario of ``data`` and the faults of its records and topology."""
     faults: list[Fault] = []
     scenario: Scenario | None = None
     try:
@@ -320,11 +375,7 @@ def _validate(data: Any, base_dir: Path | None, source: str | None) -> Scenario:
             if fault is not None:
                 faults.append(fault)
     faults.extend(topology_faults(data))
-    if faults:
-        unique = list(dict.fromkeys(faults))
-        raise ScenarioError(unique, source=source)
-    assert scenario is not None
-    return scenario
+    return (scenario if not faults else None), faults
 
 
 def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario:

@@ -10,6 +10,7 @@ that exist, routes that leave the system) live in :mod:`.checks`.
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -53,7 +54,8 @@ SYSTEM = "system"
 #: The target name in a routing mapping that means "leave the system".
 EXIT = "exit"
 
-#: What a node or class name may be: letters, digits, '_' and '-', not first a digit.
+#: What a node or class name may be: ASCII letters, digits, '_' and '-', not first
+#: a digit or '-'.
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 NodeName = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=64)]
 SUM_TOLERANCE = 1e-9
@@ -179,6 +181,15 @@ class Queue(Model):
     ttl: LawField | None = None
     consumers: ConsumerGroup
 
+    @model_validator(mode="after")
+    def _overflow_needs_capacity(self) -> Queue:
+        if "overflow" in self.model_fields_set and self.capacity is None:
+            raise ValueError(
+                f"overflow: applies only to a bounded queue (give capacity), "
+                f"got {self.overflow} on a queue without capacity"
+            )
+        return self
+
 
 Policy = Literal[
     "random",
@@ -272,7 +283,7 @@ def _parse_warmup(value: Any) -> dict[str, Any]:
             raise ValueError(
                 f"a share must be at least 0% and below 100%, got {value!r}"
             )
-    elif isinstance(value, str) and value.strip()[-1:].isdigit():
+    elif isinstance(value, str) and re.search(r"\d\s*[kKMG]?\s*$", value):
         try:
             kind, number = "count", float(parse_count(value))
         except ValueError:
@@ -287,7 +298,11 @@ def _parse_warmup(value: Any) -> dict[str, Any]:
 
 
 class Sweep(Model):
-    """What a sweep varies (``load`` or a field's path) and over which values."""
+    """What a sweep varies (``load`` or a field's path) and over which values.
+
+    Here only the shape is checked; that the path exists and that each value
+    fits its field is checked against the whole scenario, in :mod:`.sweep`.
+    """
 
     vary: str = "load"
     values: tuple[Any, ...] = Field(min_length=1)
@@ -312,7 +327,26 @@ class Experiment(Model):
     def _one_length(self) -> Experiment:
         if self.messages is not None and self.duration is not None:
             raise ValueError("give the run length as messages or as duration, not both")
+        self._warmup_within_run()
         return self
+
+    def _warmup_within_run(self) -> None:
+        """A warm-up of the run's own unit must leave some of the run to measure."""
+        from pushsim.quantities import format_duration
+
+        kind, amount = self.length
+        warmup = self.warmup
+        if kind == "messages" and warmup.kind == "count" and warmup.value >= amount:
+            given = "" if self.messages is not None else " (the default length)"
+            raise ValueError(
+                f"warmup: must be shorter than the run, but {warmup.text} messages "
+                f"cut the whole run of {int(amount)} messages{given}"
+            )
+        if kind == "duration" and warmup.kind == "duration" and warmup.value >= amount:
+            raise ValueError(
+                f"warmup: must be shorter than the run, but {warmup.text} cuts the "
+                f"whole run of duration {format_duration(amount)}"
+            )
 
     @property
     def length(self) -> tuple[str, float]:

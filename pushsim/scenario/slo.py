@@ -10,6 +10,7 @@ queue lengths.
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable
@@ -131,5 +132,34 @@ def parse_slo(text: object) -> SLO:
         limit = _PARSERS[kind](match.group("value"))
     except (TypeError, ValueError) as error:
         raise ValueError(f"bad limit in {text!r}: {error}") from None
+    _check_limit(kind, limit, text, match.group("value"))
     node = match.group("node") or SYSTEM
-    return SLO(text.strip(), node, metric, match.group("op"), limit, q)
+    op = match.group("op")
+    if node == SYSTEM and metric in _PER_QUEUE:
+        raise ValueError(
+            f"the system has no {metric} (it is measured per queue), got {text!r}; "
+            f"name the queue, such as 'push.{metric} {op} {match.group('value')}'"
+        )
+    return SLO(text.strip(), node, metric, op, limit, q)
+
+
+#: Metrics that only a queue has, not the system as a whole.
+_PER_QUEUE = frozenset({"utilisation"})
+
+#: What a limit of each kind must be: the test and the rule, said to the user.
+_LIMITS: dict[str, tuple[Callable[[float], bool], str]] = {
+    "share": (lambda x: 0.0 <= x <= 1.0, "a share must be between 0 and 100%"),
+    "time": (lambda x: x >= 0.0, "a time limit must be >= 0"),
+    "rate": (lambda x: x >= 0.0, "a rate limit must be >= 0"),
+    "number": (
+        lambda x: math.isfinite(x) and x >= 0.0,
+        "a limit on a number of messages must be a finite number >= 0",
+    ),
+}
+
+
+def _check_limit(kind: str, limit: float, text: str, written: str) -> None:
+    """Refuse a limit that no value of its metric can be compared with."""
+    holds, rule = _LIMITS[kind]
+    if not holds(limit):
+        raise ValueError(f"bad limit in {text!r}: {rule}, got {written}")

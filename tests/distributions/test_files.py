@@ -95,6 +95,20 @@ def test_a_missing_file_is_named_with_where_it_was_looked_for(tmp_path: Path) ->
         )
 
 
+def test_a_folder_is_not_taken_for_a_missing_file(tmp_path: Path) -> None:
+    (tmp_path / "adir.csv").mkdir()
+    for spec in (
+        {"law": "empirical", "file": "adir.csv", "column": "t"},
+        {"process": "trace", "file": "adir.csv", "column": "t"},
+    ):
+        adapter = LAW if "law" in spec else PROCESS
+        with pytest.raises(
+            ValidationError,
+            match=r"file: 'adir.csv' is a folder, not a file \(looked at ",
+        ):
+            adapter.validate_python(spec, context={"base_dir": tmp_path})
+
+
 def test_trace_replays_numeric_timestamps(tmp_path: Path) -> None:
     _csv(tmp_path, "arrivals.csv", "at_ms\n1000\n1000\n1500\n3000\n5000\n")
     spec = {"process": "trace", "file": "arrivals.csv", "column": "at_ms", "unit": "ms"}

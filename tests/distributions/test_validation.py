@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from pydantic import TypeAdapter, ValidationError
@@ -32,6 +34,16 @@ LAW_FAULTS: list[tuple[dict[str, Any], str]] = [
     (
         {"law": "hyperexponential", "mean": "1s", "cv": 1e200},
         "cv: 1e[+]200 is out of range for a hyperexponential law of mean 1s",
+    ),
+    (
+        {"law": "lognormal", "mean": "10ms", "cv": 1e308},
+        r"cv: must be at most 1e\+15 for a lognormal law, got 1e\+308 \(beyond it the "
+        r"median, mean / sqrt\(1 \+ cv\^2\), is below 1e-15 of the mean",
+    ),
+    (
+        {"law": "lognormal", "mean": 1e-300, "cv": 1e10},
+        r"cv: 1e\+10 is out of range for a lognormal law of mean .* \(its median, "
+        r"mean / sqrt\(1 \+ cv\^2\), is below the smallest normal float64\)",
     ),
     ({"law": "erlang", "mean": "4ms", "k": 0}, "greater than or equal to 1"),
     ({"law": "erlang", "mean": "4ms", "k": 2.5}, "valid integer"),
@@ -144,3 +156,16 @@ def test_onoff_keys_read_by_yaml_as_booleans() -> None:
     process = PROCESS.validate_python(data)
     assert process == OnOffArrivals(rate=100, on=2, off=8)
     assert process.rate == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize("cv", [1e3, 1e9, 1e15])
+def test_a_lognormal_law_up_to_the_cv_bound_draws_positive_finite_times(
+    cv: float,
+) -> None:
+    law = LAW.validate_python({"law": "lognormal", "mean": "10ms", "cv": cv})
+    mu, sigma = law.log_parameters
+    assert math.isfinite(mu) and math.isfinite(sigma) and sigma > 0
+    draws = law.sample(np.random.default_rng(1), 10_000)
+    assert np.isfinite(draws).all() and (draws > 0).all()
+    median = float(np.median(draws))
+    assert median == pytest.approx(0.01 / math.sqrt(1 + cv * cv), rel=0.1)

@@ -27,6 +27,7 @@ def deterministic(
     }
 
 
+@pytest.mark.filterwarnings("ignore:10.0% of the deliveries")
 def test_dd1_counts_at_the_horizon_are_exact() -> None:
     # Arrivals at 1, 2, ..., 10 s; each served in 0.5 s. At 10.25 s nine are
     # done and the tenth is in service.
@@ -53,6 +54,7 @@ def test_dd1_counts_at_the_horizon_are_exact() -> None:
     assert result.interval("system", "sojourn_p99").mean == pytest.approx(0.5)
 
 
+@pytest.mark.filterwarnings("ignore:10.0% of the deliveries")
 def test_a_count_of_messages_stops_at_the_last_arrival() -> None:
     result = pushsim.simulate(deterministic(messages=10))
     assert result.runs[0].horizon == 10.0

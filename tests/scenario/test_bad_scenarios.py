@@ -13,14 +13,13 @@ alone too, to see the exit code of each.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pushsim import ScenarioError, load_scenario
+from tests.conftest import installed
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 
@@ -36,6 +35,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "YAML syntax error at line 11, column 1: found character '\\t'",
     ),
     "yaml-two-documents.yaml": ("", "expected a single document in the stream"),
+    "yaml-nests-too-deeply.yaml": (
+        "",
+        "the file nests too deeply (more than 100 levels)",
+    ),
     "yaml-complex-key.yaml": (
         "",
         "line 11, column 7: a key must be a name, got ['capacity', 'ttl']",
@@ -118,6 +121,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "queues.push.overflow",
         "must be one of 'drop_newest', 'drop_oldest' or 'block', got 'reject'",
     ),
+    "overflow-without-capacity.yaml": (
+        "queues.push.overflow",
+        "applies only to a bounded queue (give capacity), got drop_oldest",
+    ),
     # laws
     "unknown-law.yaml": (
         "queues.push.consumers.service.law",
@@ -131,6 +138,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "lognormal-negative-cv.yaml": (
         "queues.push.consumers.service.cv",
         "must be > 0, got -1",
+    ),
+    "lognormal-huge-cv.yaml": (
+        "queues.push.consumers.service.cv",
+        "must be at most 1e+15 for a lognormal law, got 1e+308",
     ),
     "hyperexponential-cv-below-one.yaml": (
         "queues.push.consumers.service.cv",
@@ -152,6 +163,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "empirical-missing-file.yaml": (
         "queues.push.consumers.service.file",
         "'no-such-latencies.csv' not found (looked for",
+    ),
+    "empirical-file-is-a-folder.yaml": (
+        "queues.push.consumers.service.file",
+        "'latencies-folder' is a folder, not a file",
     ),
     "empirical-samples-and-file.yaml": (
         "queues.push.consumers.service",
@@ -238,14 +253,23 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "queues.push.consumers.then",
         "messages that reach this queue can never leave",
     ),
+    "queue-unreached.yaml": (
+        "queues.archive",
+        "no producer, balancer or route sends messages to this queue",
+    ),
     "balancer-loop.yaml": (
         "balancers.lb1.to",
         "routes back to itself through balancers only",
     ),
     "bad-node-name.yaml": (
         "queues.push queue",
-        "must be a name of letters, digits, '_' or '-', starting with a letter or '_', "
-        "got 'push queue'",
+        "must be a name of ASCII letters, digits, '_' or '-', starting with an ASCII "
+        "letter or '_', got 'push queue'",
+    ),
+    "node-name-unicode.yaml": (
+        "queues.生产者",
+        "must be a name of ASCII letters, digits, '_' or '-', starting with an ASCII "
+        "letter or '_', got '生产者'",
     ),
     "reserved-node-name.yaml": ("queues.system", "'system' is a reserved name"),
     "queue-and-balancer-same-name.yaml": (
@@ -296,6 +320,19 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "experiment.warmup",
         "must be a count (5000), a duration ('30s'), a share ('10%') or 'mser5', got 'mser7'",
     ),
+    "warmup-count-cuts-the-run.yaml": (
+        "experiment.warmup",
+        "must be shorter than the run, but 2000 messages cut the whole run of 1000 "
+        "messages",
+    ),
+    "warmup-count-cuts-the-default-run.yaml": (
+        "experiment.warmup",
+        "100k messages cut the whole run of 100000 messages (the default length)",
+    ),
+    "warmup-duration-cuts-the-run.yaml": (
+        "experiment.warmup",
+        "must be shorter than the run, but 30s cuts the whole run of duration 10s",
+    ),
     "replications-zero.yaml": ("experiment.replications", "must be >= 1, got 0"),
     "messages-zero.yaml": ("experiment.messages", "must be >= 1, got 0"),
     "duration-zero.yaml": ("experiment.duration", "must be > 0, got 0"),
@@ -313,6 +350,23 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "unknown node 'pusj' in 'pusj.utilisation <= 80%'; name a queue (push)",
     ),
     "slo-bad-limit.yaml": ("experiment.slo[0]", "bad limit in 'p99 <= fast'"),
+    "slo-share-above-100.yaml": (
+        "experiment.slo[0]",
+        "bad limit in 'drop_rate <= 150%': a share must be between 0 and 100%, got 150%",
+    ),
+    "slo-negative-time.yaml": (
+        "experiment.slo[0]",
+        "bad limit in 'p99 <= -1s': a time limit must be >= 0, got -1s",
+    ),
+    "slo-negative-rate.yaml": (
+        "experiment.slo[1]",
+        "bad limit in 'throughput >= -5/s': a rate limit must be >= 0, got -5/s",
+    ),
+    "slo-utilisation-of-system.yaml": (
+        "experiment.slo[0]",
+        "the system has no utilisation (it is measured per queue), got "
+        "'utilisation <= 80%'; name the queue, such as 'push.utilisation <= 80%'",
+    ),
     "slo-percentile-100.yaml": (
         "experiment.slo[0]",
         "percentile 'p100' must lie strictly between p0 and p100",
@@ -322,6 +376,19 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "'lb' is a balancer; SLOs apply to queues",
     ),
     "slo-not-a-list.yaml": ("experiment.slo", "must be a list, got 'p99 <= 200ms'"),
+    "sweep-unknown-path.yaml": (
+        "experiment.sweep.vary",
+        "must be 'load' or the path of a field of this scenario, got 'nonsense.path': "
+        "the scenario has no 'nonsense'",
+    ),
+    "sweep-bad-value.yaml": (
+        "experiment.sweep.values[2]",
+        "-3 does not fit queues.push.capacity: must be >= 0, got -3",
+    ),
+    "sweep-load-not-positive.yaml": (
+        "experiment.sweep.values[1]",
+        "a load factor must be a number > 0, got -3",
+    ),
 }
 
 #: Phrases of pydantic, PyYAML or Python that mean a fault was not translated.
@@ -347,18 +414,9 @@ def _files() -> list[Path]:
     return sorted(p for p in BAD.iterdir() if p.suffix in (".yaml", ".toml"))
 
 
-def _pushsim() -> str:
-    found = shutil.which("pushsim", path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.fail(
-            f"pushsim is not installed beside {sys.executable}; pip install -e ."
-        )
-    return found
-
-
 def _command(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [_pushsim(), *args],
+        [installed("pushsim"), *args],
         cwd=BAD,
         capture_output=True,
         text=True,

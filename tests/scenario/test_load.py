@@ -6,9 +6,7 @@ place, with a hint for a misspelled key.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from pydantic import ValidationError
 from pushsim import Scenario, ScenarioError, load_scenario
 from pushsim.distributions import EmpiricalLaw, OnOffArrivals, TraceArrivals
 from pushsim.scenario.load import parse_scenario_text
+from tests.conftest import installed
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -48,15 +47,6 @@ def _faults(source: Any) -> dict[str, str]:
     with pytest.raises(ScenarioError) as caught:
         load_scenario(source)
     return {fault.path: fault.message for fault in caught.value.faults}
-
-
-def _pushsim() -> str:
-    found = shutil.which("pushsim", path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.fail(
-            f"pushsim is not installed beside {sys.executable}; pip install -e ."
-        )
-    return found
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
@@ -279,7 +269,11 @@ def test_a_file_that_cannot_be_read(tmp_path: Path) -> None:
 
 def test_validate_says_ok_for_each_shipped_scenario() -> None:
     done = subprocess.run(
-        [_pushsim(), "validate", *(str(p.relative_to(ROOT)) for p in SCENARIOS)],
+        [
+            installed("pushsim"),
+            "validate",
+            *(str(p.relative_to(ROOT)) for p in SCENARIOS),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -292,3 +286,166 @@ def test_validate_says_ok_for_each_shipped_scenario() -> None:
     assert len(lines) == len(SCENARIOS)
     for path, line in zip(SCENARIOS, lines, strict=True):
         assert line.startswith(f"scenarios/{path.name}: ok: "), line
+
+
+def _with_sweep(vary: str, values: list[Any], **queue: Any) -> dict[str, Any]:
+    data = _mapping(**queue)
+    data["experiment"]["sweep"] = {"vary": vary, "values": values}
+    return data
+
+
+@pytest.mark.parametrize(
+    ("vary", "values"),
+    [
+        ("load", [0.5, 1, 1.2]),
+        ("producers.api.arrivals.rate", ["10/s", 200]),
+        ("queues.push.consumers.count", [1, 2, 4]),
+        ("queues.push.capacity", [10, "1k"]),  # left at its default in the file
+        ("queues.push.consumers.service.mean", ["2ms", 0.003]),
+        ("experiment.warmup", ["5%", 100, "mser5"]),
+    ],
+)
+def test_a_sweep_of_a_field_that_exists_loads(vary: str, values: list[Any]) -> None:
+    sweep = load_scenario(_with_sweep(vary, values)).experiment.sweep
+    assert sweep is not None and (sweep.vary, list(sweep.values)) == (vary, values)
+
+
+def test_a_sweep_of_a_balancer_policy_checks_each_policy() -> None:
+    data = _with_sweep("balancers.lb.policy", ["jsq", "round_robin", "fastest"])
+    data["balancers"] = {"lb": {"policy": "random", "to": ["push"]}}
+    data["producers"]["api"]["to"] = "lb"
+    faults = _faults(data)
+    assert list(faults) == ["experiment.sweep.values[2]"]
+    assert faults["experiment.sweep.values[2]"].startswith(
+        "'fastest' does not fit balancers.lb.policy: must be one of 'random',"
+    )
+
+
+@pytest.mark.parametrize(
+    ("vary", "values", "place", "message"),
+    [
+        (
+            "queues.push.capacty",
+            [1],
+            "experiment.sweep.vary",
+            "got 'queues.push.capacty': queues.push has no 'capacty'; "
+            "did you mean 'capacity'?",
+        ),
+        (
+            "queues.push.ttl.mean",
+            [1],
+            "experiment.sweep.vary",
+            "queues.push.ttl is not set, so it has no 'mean'",
+        ),
+        (
+            "queues.push.consumers.count.value",
+            [1],
+            "experiment.sweep.vary",
+            "queues.push.consumers.count is a single value, with no 'value' in it",
+        ),
+        (
+            "experiment.sweep.values",
+            [[1]],
+            "experiment.sweep.vary",
+            "a sweep cannot vary itself",
+        ),
+        (
+            "load",
+            [1, "fast", True, 0],
+            "experiment.sweep.values[1]",
+            "a load factor must be a number > 0, got 'fast'",
+        ),
+        (
+            "queues.push.consumers.count",
+            [2, 0],
+            "experiment.sweep.values[1]",
+            "0 does not fit queues.push.consumers.count: must be >= 1, got 0",
+        ),
+        (
+            "experiment.messages",
+            [100],
+            "experiment.sweep.values[0]",
+            "100 does not fit experiment.messages: then experiment.warmup: must be "
+            "shorter than the run, but 500 messages cut the whole run of 100 messages",
+        ),
+    ],
+)
+def test_a_sweep_is_checked_against_the_scenario(
+    vary: str, values: list[Any], place: str, message: str
+) -> None:
+    data = _with_sweep(vary, values)
+    data["experiment"]["warmup"] = 500
+    faults = _faults(data)
+    assert place in faults, faults
+    assert message in faults[place]
+
+
+def test_a_load_sweep_is_checked_beside_other_faults() -> None:
+    faults = _faults(_with_sweep("load", [-1], capacity=-3))
+    assert sorted(faults) == ["experiment.sweep.values[0]", "queues.push.capacity"]
+
+
+def test_overflow_needs_a_capacity_only_when_written() -> None:
+    assert load_scenario(_mapping()).queues["push"].overflow == "drop_newest"
+    assert load_scenario(_mapping(capacity=5, overflow="block")).queues["push"]
+    for overflow in ("drop_newest", "drop_oldest", "block"):
+        assert _faults(_mapping(overflow=overflow)) == {
+            "queues.push.overflow": "applies only to a bounded queue (give capacity), "
+            f"got {overflow} on a queue without capacity"
+        }
+
+
+def test_a_warmup_may_be_as_long_as_it_leaves_a_run() -> None:
+    data = _mapping()
+    data["experiment"] = {"duration": "10s", "warmup": 2000}  # a count, a duration run
+    assert load_scenario(data).experiment.warmup.kind == "count"
+    data["experiment"] = {"messages": 1000, "warmup": "30s"}  # a duration, a count run
+    assert load_scenario(data).experiment.warmup.kind == "duration"
+    data["experiment"] = {"messages": 1000, "warmup": 999}
+    assert load_scenario(data).experiment.warmup.value == 999
+    data["experiment"] = {"warmup": "5k"}
+    assert load_scenario(data).experiment.warmup.value == 5000
+    data["experiment"] = {"duration": "10s", "warmup": "10s"}
+    assert _faults(data) == {
+        "experiment.warmup": "must be shorter than the run, but 10s cuts the whole "
+        "run of duration 10s"
+    }
+
+
+def test_a_queue_reached_only_from_an_unreached_queue() -> None:
+    data = _mapping()
+    service = {"count": 1, "service": "1ms"}
+    data["queues"]["a"] = {"consumers": {**service, "then": "b"}}
+    data["queues"]["b"] = {"consumers": {**service, "then": {"b": 0.5, "exit": 0.5}}}
+    assert _faults(data) == {
+        "queues.a": "no producer, balancer or route sends messages to this queue",
+        "queues.b": "no messages reach this queue: only nodes that no message "
+        "reaches route to it (a, b)",
+    }
+
+
+@pytest.mark.parametrize("depth", [150, 5000])
+def test_a_mapping_or_a_file_nested_too_deeply(depth: int, tmp_path: Path) -> None:
+    deep: Any = 1
+    for _ in range(depth):
+        deep = [deep]
+    data = _mapping()
+    data["name"] = deep
+    assert _faults(data) == {"": "the mapping nests too deeply (more than 100 levels)"}
+    path = tmp_path / "deep.yaml"
+    path.write_text("name: " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+    assert _faults(path) == {"": "the file nests too deeply (more than 100 levels)"}
+    toml = tmp_path / "deep.toml"
+    toml.write_text("name = " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+    assert _faults(toml) == {"": "the file nests too deeply (more than 100 levels)"}
+
+
+def test_a_self_referring_yaml_alias_is_refused() -> None:
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario_text("name: &a [*a]\n")
+    assert "recursive node" in str(caught.value)
+    looped: list[Any] = []
+    looped.append(looped)
+    data = _mapping()
+    data["name"] = looped
+    assert _faults(data) == {"": "the mapping nests too deeply (more than 100 levels)"}

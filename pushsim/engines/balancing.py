@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+from functools import partial
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -62,6 +63,11 @@ def _fewest(counts: Sequence[float], u: Callable[[], float]) -> int:
         for _ in range(int(u() * ties)):
             at = counts.index(best, at + 1)
     return at
+
+
+def _shortest(loads: Loads, u: Callable[[], float], key: int) -> int:
+    """Join the shortest queue: :func:`_fewest` of the current loads."""
+    return _fewest(loads(), u)
 
 
 def _mix64(value: int) -> int:
@@ -120,7 +126,7 @@ def make_policy(
 
     if policy == "jsq":
         u = _uniform(rng)
-        return lambda key: _fewest(loads(), u)
+        return partial(_shortest, loads, u)
 
     if policy == "power_of_d":
         d = balancer.choices

@@ -172,10 +172,13 @@ class _Model:
 def _loads(targets: list[Any], counts: list[int]) -> Callable[[], Sequence[int]]:
     """The counts of a balancer's targets, read in one step where they are queues."""
     if all(isinstance(t, Station) for t in targets):
+        indices = [t.index for t in targets]
+        if indices == list(range(len(counts))):
+            return lambda: counts  # every queue, in order: the shared list itself
         if len(targets) == 1:
             only = targets[0].index
             return lambda: (counts[only],)
-        return partial(operator.itemgetter(*(t.index for t in targets)), counts)
+        return partial(operator.itemgetter(*indices), counts)
     return lambda: [t.count for t in targets]
 
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from functools import partial
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 

@@ -33,7 +33,7 @@ from pushsim.measures import (
 from pushsim.scenario import SYSTEM, Scenario
 from pushsim.stats import BATCHES, Interval, batch_size, merged, t_interval
 
-__all__ = ["BATCHES", "Result"]
+__all__ = ["Result"]
 
 SUMMARY_COLUMNS = ["node", "metric", "mean", "ci_low", "ci_high", "unit"]
 THEORY_COLUMNS = ["theory", "theory_model", "theory_exact"]

@@ -2,6 +2,8 @@
 
 - :func:`t_interval`: the mean of independent estimates and its 95 %
   Student-t interval (replications, or batch means of one long run).
+- :func:`batch_size` and :func:`merged`: batch means of one long run, with
+  adjacent batches merged while their estimates are autocorrelated.
 - :func:`mser5`: the MSER-5 truncation point of a warm-up (White 1997;
   White, Cobb and Spratt 2000): batch the series in fives and cut the
   prefix that minimises the squared standard error of the mean of the rest.
@@ -137,7 +139,7 @@ def batch_size(series: Sequence[float] | np.ndarray) -> tuple[int, bool]:
     while _lag1(values) > 1 / math.sqrt(values.size):
         if values.size < 2 * MIN_BATCHES:
             return factor, False
-        values = values[: values.size // 2 * 2].reshape(-1, 2).mean(axis=1)
+        values = merged(values, 2)
         factor *= 2
     return factor, True
 

@@ -130,9 +130,13 @@ def _cell(summary: Any, node: str, metric: str) -> str:
         return "-"
     mean, low, high, unit = row.iloc[0][["mean", "ci_low", "ci_high", "unit"]]
     text = _fmt(mean, unit)
-    if not (math.isnan(low) or math.isnan(high)):
-        text += f" ±{_fmt((high - low) / 2, unit, digits=2)}"
-    return text
+    if math.isnan(low) or math.isnan(high):
+        return text
+    half = (high - low) / 2
+    if abs((mean - low) - half) > 1e-9 * max(abs(half), 1e-300):
+        # held to the metric's range at one end: show both ends
+        return f"{text} [{_fmt(low, unit, digits=2)}, {_fmt(high, unit, digits=2)}]"
+    return f"{text} ±{_fmt(half, unit, digits=2)}"
 
 
 def _table(result: Any) -> Table:
@@ -180,7 +184,9 @@ def _theory_table(result: Any) -> Table | None:
         )
     for row in rows.itertuples():
         covered = bool(row.ci_low <= row.theory <= row.ci_high)
-        if not row.theory_exact:
+        if math.isnan(row.ci_low) or math.isnan(row.ci_high):
+            verdict = "-"
+        elif not row.theory_exact:
             verdict = "yes" if covered else "no (approximation)"
         else:
             verdict = "[green]yes[/]" if covered else "[red]no[/]"

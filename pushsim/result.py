@@ -86,6 +86,13 @@ class Result:
         run, warm = self.runs[0], self.warmups[0]
         c = run.columns
         span = warm.horizon - warm.instant
+        if span <= 0:
+            self._warn(
+                f"the warm-up of replication 0 ends at {warm.instant:.4g}s, at or after "
+                f"the end of the run ({warm.horizon:.4g}s): nothing is measured; make "
+                "the warm-up shorter or the run longer"
+            )
+            return
         final = c["outcome"] != Outcome.FORWARDED
         created = c["created_at"][final]
         arrived = int(np.count_nonzero(created >= warm.instant))
@@ -96,11 +103,12 @@ class Result:
             )
             return
         done = final & (c["outcome"] == Outcome.COMPLETED)
-        if not np.any(done & (c["finished_at"] >= warm.instant)):
+        completed = int(np.count_nonzero(done & (c["finished_at"] >= warm.instant)))
+        if completed < 0.05 * arrived:
             self._warn(
-                "no message completed in the measuring window of replication 0: the "
-                "system is stalled (blocking queues waiting on each other?) or the run "
-                "is too short"
+                f"only {completed} of {arrived} messages that arrived in the measuring "
+                "window of replication 0 completed: the system is stalled (blocking "
+                "queues waiting on each other?) or the run is too short"
             )
         counts = self.conservation[0]
         if counts["in_system"] > 0.02 * counts["arrived"]:
@@ -249,6 +257,9 @@ class Result:
 
     def interval(self, node: str, metric: str) -> Interval:
         """The estimate and interval of one metric: ``(mean, low, high)``."""
+        if node != SYSTEM and node not in self.scenario.queues:
+            nodes = ", ".join([SYSTEM, *self.scenario.queues])
+            raise KeyError(f"no node {node!r}; the nodes are {nodes}")
         try:
             return self._clipped_intervals[(node, metric)]
         except KeyError:

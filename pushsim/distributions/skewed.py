@@ -39,6 +39,8 @@ __all__ = ["BoundedParetoLaw", "LognormalLaw", "WeibullLaw"]
 #: The largest cv of a lognormal law: beyond it the median is below 1e-15 of the
 #: mean, under the float64 resolution of the mean, so that draws are all but 0.
 MAX_LOGNORMAL_CV = 1e15
+#: The smallest median / mean that a law may have for its draws to be simulated.
+MEDIAN_FLOOR = 1e-15
 
 
 def _exp(x: float) -> float:
@@ -129,6 +131,16 @@ class WeibullLaw(Model):
             raise ValueError(
                 f"the weibull law of shape {self.shape:g} and {self._size()} has a mean "
                 "or scale beyond the float range"
+            )
+        # median / mean = ln(2)^(1/k) / G(1 + 1/k), in logs
+        log_ratio = math.log(math.log(2.0)) / self.shape - math.lgamma(
+            1.0 + 1.0 / self.shape
+        )
+        if log_ratio < math.log(MEDIAN_FLOOR):
+            raise ValueError(
+                f"shape: {self.shape:g} is too small to simulate: the median is "
+                f"{math.exp(log_ratio):.3g} of the mean, below {MEDIAN_FLOOR:g}, so "
+                "float64 draws are all but 0 and never add up to the mean"
             )
         return self
 

@@ -169,3 +169,13 @@ def test_a_lognormal_law_up_to_the_cv_bound_draws_positive_finite_times(
     assert np.isfinite(draws).all() and (draws > 0).all()
     median = float(np.median(draws))
     assert median == pytest.approx(0.01 / math.sqrt(1 + cv * cv), rel=0.1)
+
+
+def test_weibull_shape_too_small_to_simulate() -> None:
+    adapter = TypeAdapter(LawField)
+    with pytest.raises(ValidationError, match="too small to simulate: the median is"):
+        adapter.validate_python({"law": "weibull", "shape": 0.01, "mean": "10ms"})
+    assert (
+        adapter.validate_python({"law": "weibull", "shape": 0.2, "mean": "10ms"}).mean
+        == 0.01
+    )

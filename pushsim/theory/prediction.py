@@ -68,8 +68,20 @@ def percentile_level(metric: str) -> tuple[str, float] | None:
     return match.group("family") or "sojourn", float(digits)
 
 
-@dataclass(frozen=True)
-class NodePrediction:
+@dataclass(frozen=True, kw_only=True)
+class _Coverage:
+    """What a node's or the system's prediction says of itself."""
+
+    covered: bool
+    model: str
+    exact: bool
+    stable: bool | None
+    assumptions: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodePrediction(_Coverage):
     """The theory's figures for one queue, or why it gives none.
 
     ``metrics`` is the station's result record (None when not covered);
@@ -78,12 +90,6 @@ class NodePrediction:
     """
 
     node: str
-    covered: bool
-    model: str
-    exact: bool
-    stable: bool | None
-    assumptions: tuple[str, ...]
-    reasons: tuple[str, ...]
     metrics: QueueMetrics | None = field(repr=False)
     service_mean: float
 
@@ -124,8 +130,8 @@ class NodePrediction:
         return _lookup(values, metric, self.node)
 
 
-@dataclass(frozen=True)
-class SystemPrediction:
+@dataclass(frozen=True, kw_only=True)
+class SystemPrediction(_Coverage):
     """End-to-end figures per delivery, from producer to the last service.
 
     Mean times are those of completed deliveries; ``wait_mean`` is the time
@@ -134,12 +140,6 @@ class SystemPrediction:
     queues' laws); otherwise the percentile methods raise.
     """
 
-    covered: bool
-    model: str
-    exact: bool
-    stable: bool | None
-    assumptions: tuple[str, ...]
-    reasons: tuple[str, ...]
     figures: dict[str, float]
     wait_distribution: TimeDistribution | None = field(repr=False, default=None)
     sojourn_distribution: TimeDistribution | None = field(repr=False, default=None)

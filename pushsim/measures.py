@@ -86,7 +86,7 @@ def prepare(run: Run, scenario: Scenario, percentiles: Iterable[float]) -> Prepa
     size = int(c["message"].max()) + 1 if c["message"].size else 0
     total = np.bincount(c["message"], weights=service, minlength=size)
     servers = {i: scenario.queues[n].consumers.count for i, n in enumerate(run.nodes)}
-    fanout = any(p.fanout.describe() != "fixed(1)" for p in scenario.producers.values())
+    fanout = any(p.fans_out for p in scenario.producers.values())
     return Prepared(
         run=run,
         servers=servers,

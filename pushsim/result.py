@@ -220,10 +220,11 @@ class Result:
         """The intervals held to each metric's range: nothing below 0, shares up to 1."""
         out = {}
         for key, iv in self._intervals.items():
-            top = 1.0 if unit_of(key[1]) == "ratio" else math.inf
-            out[key] = Interval(iv.mean, max(iv.low, 0.0), min(iv.high, top))
             if math.isnan(iv.low):
                 out[key] = iv
+                continue
+            top = 1.0 if unit_of(key[1]) == "ratio" else math.inf
+            out[key] = Interval(iv.mean, max(iv.low, 0.0), min(iv.high, top))
         return out
 
     @cached_property

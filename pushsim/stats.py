@@ -51,9 +51,6 @@ class Interval(tuple[float, float, float]):
     def high(self) -> float:
         return self[2]
 
-    def covers(self, value: float) -> bool:
-        return bool(self.low <= value <= self.high)
-
 
 def t_interval(
     values: Sequence[float] | np.ndarray, *, centre: float | None = None

@@ -99,6 +99,11 @@ class Producer(Model):
     fanout: FanoutField = FixedCount(value=1)
     to: NodeName
 
+    @property
+    def fans_out(self) -> bool:
+        """Whether a published message may become other than exactly one delivery."""
+        return self.fanout != FixedCount(value=1)
+
     @model_validator(mode="after")
     def _classes_add_up(self) -> Producer:
         total = math.fsum(c.share for c in self.classes)

@@ -282,12 +282,10 @@ def _visit(item: list[Any]) -> list[Any]:
 class Router:
     """A balancer: a zero-time choice of the node that takes each message."""
 
-    def __init__(
-        self, choose: Callable[[int], int], targets: list[Node], *, keyed: bool = False
-    ) -> None:
+    def __init__(self, choose: Callable[[int], int], targets: list[Node]) -> None:
         self.choose = choose
         self.targets = targets
-        self.keyed = keyed
+        self.keyed = False  # whether the policy reads the message's key
 
     @property
     def count(self) -> int:

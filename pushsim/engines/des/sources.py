@@ -98,9 +98,7 @@ class Source:
         self.next_class = self._class_draw(spec, streams.generator(f"classes/{name}"))
         fanout = spec.fanout
         self.simple = (
-            len(spec.classes) == 1
-            and spec.classes[0].key is None
-            and fanout == FixedCount(value=1)
+            len(spec.classes) == 1 and spec.classes[0].key is None and not spec.fans_out
         )
         if isinstance(fanout, FixedCount):
             fixed = fanout.value

@@ -1,78 +1,28 @@
-"""The ``pushsim`` command.
-
-Exit codes: 0 success; 1 bad input (every fault is printed, never a
-traceback); 2 a usage error (an unknown option, a missing argument).
-"""
+"""``pushsim validate`` and ``pushsim run``: check files, simulate one point."""
 
 from __future__ import annotations
 
-import logging
 import math
 import sys
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from pushsim import __version__
-from pushsim.errors import PushsimError, ScenarioError
+from pushsim.cli.common import (
+    cell,
+    ensure_folder,
+    fmt_value,
+    main,
+    progress_bar,
+    stderr,
+    stdout,
+    user_errors,
+)
+from pushsim.errors import ScenarioError
 from pushsim.measures import unit_of
-from pushsim.quantities import format_duration, format_rate
-
-log = logging.getLogger("pushsim.cli")
-
-
-def _console(**options: Any) -> Console:
-    console = Console(highlight=False, soft_wrap=True, emoji=False, **options)
-    if not console.is_terminal:
-        console.width = max(
-            console.width, 140
-        )  # a pipe or a file: do not squeeze tables
-    return console
-
-
-stdout = _console()
-stderr = _console(stderr=True)
-
-
-def _show_warning(
-    message: Warning | str,
-    category: type[Warning],
-    filename: str,
-    lineno: int,
-    file: Any = None,
-    line: str | None = None,
-) -> None:
-    stderr.print(f"[yellow]warning:[/] {message}", markup=True)
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Bad input ends the command with its message and exit code 1, never a traceback."""
-    previous = warnings.showwarning
-    warnings.showwarning = _show_warning
-    try:
-        yield
-    except ScenarioError as error:
-        stderr.print(str(error), markup=False)
-        sys.exit(1)
-    except PushsimError as error:
-        stderr.print(f"error: {error}", markup=False)
-        sys.exit(1)
-    finally:
-        warnings.showwarning = previous
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="pushsim")
-def main() -> None:
-    """Queueing simulation and capacity planning for message-push systems."""
+from pushsim.quantities import format_duration
 
 
 @main.command()
@@ -82,7 +32,7 @@ def validate(files: tuple[Path, ...]) -> None:
     from pushsim.scenario import load_scenario
 
     failed = False
-    with _user_errors():
+    with user_errors():
         for path in files:
             try:
                 scenario = load_scenario(path)
@@ -92,51 +42,6 @@ def validate(files: tuple[Path, ...]) -> None:
                 continue
             stdout.print(f"{path}: ok: {scenario.summary_line()}", markup=False)
     sys.exit(1 if failed else 0)
-
-
-@contextmanager
-def _progress(total: int, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    if not enabled or total < 2:
-        yield None
-        return
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=True,
-    )
-    with bar:
-        task = bar.add_task("replications", total=total)
-        yield lambda done, _total: bar.update(task, completed=done)
-
-
-def _fmt(value: float, unit: str, digits: int = 4) -> str:
-    if isinstance(value, float) and math.isnan(value):
-        return "-"
-    if unit == "s":
-        return format_duration(float(f"{value:.{digits}g}"))
-    if unit == "1/s":
-        return format_rate(float(f"{value:.{digits}g}"))
-    if unit == "ratio":
-        return f"{100 * value:.{min(digits, 3)}g}%"
-    return f"{value:.{digits}g}"
-
-
-def _cell(summary: Any, node: str, metric: str) -> str:
-    row = summary[(summary.node == node) & (summary.metric == metric)]
-    if row.empty:
-        return "-"
-    mean, low, high, unit = row.iloc[0][["mean", "ci_low", "ci_high", "unit"]]
-    text = _fmt(mean, unit)
-    if math.isnan(low) or math.isnan(high):
-        return text
-    half = (high - low) / 2
-    if abs((mean - low) - half) > 1e-9 * max(abs(half), 1e-300):
-        # held to the metric's range at one end: show both ends
-        return f"{text} [{_fmt(low, unit, digits=2)}, {_fmt(high, unit, digits=2)}]"
-    return f"{text} ±{_fmt(half, unit, digits=2)}"
 
 
 def _table(result: Any) -> Table:
@@ -156,7 +61,7 @@ def _table(result: Any) -> Table:
     for _, label in columns:
         table.add_column(label, justify="right")
     for node in ["system", *scenario.queues]:
-        table.add_row(node, *(_cell(summary, node, metric) for metric, _ in columns))
+        table.add_row(node, *(cell(summary, node, metric) for metric, _ in columns))
     return table
 
 
@@ -193,8 +98,8 @@ def _theory_table(result: Any) -> Table | None:
         table.add_row(
             row.node,
             row.metric,
-            _cell(summary, row.node, row.metric),
-            _fmt(row.theory, row.unit),
+            cell(summary, row.node, row.metric),
+            fmt_value(row.theory, row.unit),
             row.theory_model,
             verdict,
         )
@@ -207,25 +112,14 @@ def _slo_lines(result: Any) -> list[str]:
     for row in result.slo.itertuples():
         colour = colours[row.verdict]
         unit = unit_of(row.metric)
-        measured = _fmt(row.mean, unit)
+        measured = fmt_value(row.mean, unit)
         if not (math.isnan(row.ci_low) or math.isnan(row.ci_high)):
-            measured += (
-                f", 95% interval {_fmt(row.ci_low, unit)} to {_fmt(row.ci_high, unit)}"
-            )
+            low, high = fmt_value(row.ci_low, unit), fmt_value(row.ci_high, unit)
+            measured += f", 95% interval {low} to {high}"
         lines.append(
             f"  [{colour}]{row.verdict:>12}[/]  {row.slo}  (measured {measured})"
         )
     return lines
-
-
-def _writable(folder: Path) -> None:
-    """Make the output folder now, so a bad --out fails before the simulation runs."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise PushsimError(
-            f"--out {folder}: cannot make the folder: {error.strerror}"
-        ) from None
 
 
 def _write(result: Any, folder: Path) -> list[Path]:
@@ -274,14 +168,14 @@ def run(
     from pushsim.scenario import load_scenario
     from pushsim.simulate import simulate, with_overrides
 
-    with _user_errors():
+    with user_errors():
         model = with_overrides(
             load_scenario(scenario), replications=replications, seed=seed
         )
         if out is not None:
-            _writable(out)
+            ensure_folder(out)
         show_bar = fmt == "table" and stderr.is_terminal
-        with _progress(model.experiment.replications, show_bar) as progress:
+        with progress_bar(model.experiment.replications, show_bar) as progress:
             result = simulate(model, progress=progress)
         if fmt == "json":
             click.echo(result.to_json())

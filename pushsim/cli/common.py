@@ -1,0 +1,130 @@
+"""What every ``pushsim`` command shares: consoles, errors, progress, formats.
+
+Exit codes: 0 success; 1 bad input (every fault is printed, never a
+traceback); 2 a usage error (an unknown option, a missing argument).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from pushsim import __version__
+from pushsim.errors import PushsimError, ScenarioError
+from pushsim.quantities import format_duration, format_rate
+
+log = logging.getLogger("pushsim.cli")
+
+
+def _console(**options: Any) -> Console:
+    console = Console(highlight=False, soft_wrap=True, emoji=False, **options)
+    if not console.is_terminal:
+        console.width = max(
+            console.width, 140
+        )  # a pipe or a file: do not squeeze tables
+    return console
+
+
+stdout = _console()
+stderr = _console(stderr=True)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    stderr.print(f"[yellow]warning:[/] {message}", markup=True)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Bad input ends the command with its message and exit code 1, never a traceback."""
+    previous = warnings.showwarning
+    warnings.showwarning = _show_warning
+    try:
+        yield
+    except ScenarioError as error:
+        stderr.print(str(error), markup=False)
+        sys.exit(1)
+    except PushsimError as error:
+        stderr.print(f"error: {error}", markup=False)
+        sys.exit(1)
+    finally:
+        warnings.showwarning = previous
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pushsim")
+def main() -> None:
+    """Queueing simulation and capacity planning for message-push systems."""
+
+
+@contextmanager
+def progress_bar(
+    total: int, enabled: bool
+) -> Iterator[Callable[[int, int], None] | None]:
+    if not enabled or total < 2:
+        yield None
+        return
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    )
+    with bar:
+        task = bar.add_task("replications", total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
+
+
+def fmt_value(value: float, unit: str, digits: int = 4) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "-"
+    if unit == "s":
+        return format_duration(float(f"{value:.{digits}g}"))
+    if unit == "1/s":
+        return format_rate(float(f"{value:.{digits}g}"))
+    if unit == "ratio":
+        return f"{100 * value:.{min(digits, 3)}g}%"
+    return f"{value:.{digits}g}"
+
+
+def cell(summary: Any, node: str, metric: str) -> str:
+    row = summary[(summary.node == node) & (summary.metric == metric)]
+    if row.empty:
+        return "-"
+    mean, low, high, unit = row.iloc[0][["mean", "ci_low", "ci_high", "unit"]]
+    text = fmt_value(mean, unit)
+    if math.isnan(low) or math.isnan(high):
+        return text
+    half = (high - low) / 2
+    if abs((mean - low) - half) > 1e-9 * max(abs(half), 1e-300):
+        # held to the metric's range at one end: show both ends
+        return f"{text} [{fmt_value(low, unit, digits=2)}, {fmt_value(high, unit, digits=2)}]"
+    return f"{text} ±{fmt_value(half, unit, digits=2)}"
+
+
+def ensure_folder(folder: Path) -> None:
+    """Make the output folder now, so a bad --out fails before the simulation runs."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PushsimError(
+            f"--out {folder}: cannot make the folder: {error.strerror}"
+        ) from None

@@ -390,6 +390,8 @@ def _json_value(value: Any) -> Any:
         )
     if isinstance(value, np.integer):
         return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
     return value
 
 

@@ -75,9 +75,10 @@ def main() -> None:
 
 @contextmanager
 def progress_bar(
-    total: int, enabled: bool
+    total: int | None, enabled: bool, label: str = "replications"
 ) -> Iterator[Callable[[int, int], None] | None]:
-    if not enabled or total < 2:
+    """A bar on stderr, or None; ``total`` None takes it from the first update."""
+    if not enabled or (total is not None and total < 2):
         yield None
         return
     bar = Progress(
@@ -89,8 +90,8 @@ def progress_bar(
         transient=True,
     )
     with bar:
-        task = bar.add_task("replications", total=total)
-        yield lambda done, _total: bar.update(task, completed=done)
+        task = bar.add_task(label, total=total)
+        yield lambda done, of: bar.update(task, completed=done, total=of)
 
 
 def fmt_value(value: float, unit: str, digits: int = 4) -> str:

@@ -16,6 +16,7 @@ from pushsim.scenario.schema import (
     Warmup,
 )
 from pushsim.scenario.slo import SLO, parse_slo
+from pushsim.scenario.vary import rate_factor, scaled, with_values
 
 __all__ = [
     "EXIT",
@@ -33,4 +34,7 @@ __all__ = [
     "Warmup",
     "load_scenario",
     "parse_slo",
+    "rate_factor",
+    "scaled",
+    "with_values",
 ]

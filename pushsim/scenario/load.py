@@ -358,6 +358,8 @@ def _validate(data: Any, base_dir: Path | None, source: str | None) -> Scenario:
         unique = list(dict.fromkeys(faults))
         raise ScenarioError(unique, source=source)
     assert scenario is not None
+    scenario._source_data = data
+    scenario._base_dir = base_dir
     return scenario
 
 

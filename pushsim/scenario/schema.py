@@ -374,6 +374,9 @@ class Scenario(Model):
 
     _source_path: str | None = PrivateAttr(default=None)
     _source_text: str | None = PrivateAttr(default=None)
+    _source_data: Any = PrivateAttr(default=None)
+    _base_dir: Any = PrivateAttr(default=None)
+    _rate_factor: float = PrivateAttr(default=1.0)
 
     @property
     def source_path(self) -> str | None:

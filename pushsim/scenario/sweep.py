@@ -88,10 +88,10 @@ def _step(node: Any, part: str) -> tuple[bool, Any]:
     return False, None
 
 
-def _walk(scenario: Scenario, parts: list[str]) -> Fault | None:
-    """None if ``parts`` leads to a field of ``scenario``, else the fault."""
+def _walk(scenario: Scenario, parts: list[str], at: str = _VARY) -> Fault | None:
+    """None if ``parts`` leads to a field of ``scenario``, else the fault at ``at``."""
     if parts[:2] == ["experiment", "sweep"]:
-        return Fault(_VARY, "a sweep cannot vary itself; name another field or 'load'")
+        return Fault(at, "a sweep cannot vary itself; name another field or 'load'")
     node: Any = scenario
     for depth, part in enumerate(parts):
         found, child = _step(node, part)
@@ -107,7 +107,7 @@ def _walk(scenario: Scenario, parts: list[str]) -> Fault | None:
             else:
                 rule = f"{where} is a single value, with no {part!r} in it"
             return Fault(
-                _VARY,
+                at,
                 f"must be 'load' or the path of a field of this scenario, got "
                 f"{'.'.join(parts)!r}: {rule}",
             )
@@ -134,7 +134,9 @@ def _substituted(
     part is taken from the validated scenario's dump.
     """
     changed = _plain(data)
-    del changed["experiment"]["sweep"]
+    experiment = changed.get("experiment")
+    if isinstance(experiment, dict):
+        experiment.pop("sweep", None)
     node: Any = changed
     model: Any = full
     for part in parts[:-1]:

@@ -16,7 +16,8 @@ Exact: :func:`mm1`, :func:`mmc` (Erlang C), :func:`mmck`, :func:`erlang_b`,
 :func:`qna` (Whitt), :func:`power_of_d` (mean-field limit). Planning:
 :func:`required_servers`. Little's law: :func:`little_l`, :func:`little_w`,
 :func:`little_rate`. A whole scenario: :func:`predict`, which picks the model
-of each queue and says which, and why where none applies.
+of each queue and says which, and why where none applies; :func:`offered_load`,
+the traffic equations and where the scenario saturates.
 
 Each module's docstring gives its model, assumptions, sources and cost.
 """
@@ -40,12 +41,14 @@ from pushsim.theory.results import (
 )
 from pushsim.theory.staffing import StaffingResult, StaffingTarget, required_servers
 from pushsim.theory.timelaws import TimeDistribution
+from pushsim.theory.traffic import OfferedLoad, offered_load
 
 __all__ = [
     "AbandonmentMetrics",
     "FiniteQueueMetrics",
     "NetworkMetrics",
     "NodePrediction",
+    "OfferedLoad",
     "Prediction",
     "QueueMetrics",
     "StaffingResult",
@@ -68,6 +71,7 @@ __all__ = [
     "mmc",
     "mmc_abandonment",
     "mmck",
+    "offered_load",
     "power_of_d",
     "predict",
     "qna",

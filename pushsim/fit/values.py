@@ -1,0 +1,117 @@
+"""The values of a trace's columns: durations and outcomes, checked row by row.
+
+A duration is a number of seconds, a duration with a unit (``250ms``,
+``1.5min``) or a clock-like span (``0:01:05``); it must be finite and >= 0.
+An outcome is one of the words of :data:`OUTCOME_WORDS`, compared without
+case or surrounding blanks. A fault names the file, the line, the column, the
+value and the rule.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pushsim.errors import PushsimError
+from pushsim.quantities import parse_duration
+
+__all__ = ["CLOCK", "OUTCOME_WORDS", "Where", "bad_value", "durations", "outcomes"]
+
+#: The words of each outcome (compared without case or surrounding blanks).
+OUTCOME_WORDS: dict[str, tuple[str, ...]] = {
+    "served": ("served", "completed", "complete", "done", "ok", "success"),
+    "abandoned": ("abandoned", "abandon", "reneged", "expired", "timeout", "hangup"),
+    "lost": ("lost", "dropped", "rejected", "failed", "other"),
+}
+#: A clock time: hours (any number), minutes, and optionally seconds.
+CLOCK = re.compile(r"^\s*(\d{1,3}):([0-5]\d)(?::([0-5]\d(?:\.\d*)?))?\s*$")
+_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a row came from, for messages: the source and the line of row 0."""
+
+    source: str
+    offset: int
+
+    def row(self, index: int) -> str:
+        """The place of row ``index``: a file's line, or a frame's row."""
+        if self.offset:
+            return f"{self.source} line {index + self.offset}"
+        return f"{self.source} row {index}"
+
+
+def bad_value(
+    where: Where, index: int, column: str, values: pd.Series, rule: str
+) -> None:
+    """Refuse the value at row ``index`` of ``values``: it breaks ``rule``."""
+    raise PushsimError(
+        f"{where.row(index)}: column {column!r} has {values.iloc[index]!r}, "
+        f"which is not {rule}"
+    )
+
+
+def durations(values: pd.Series, role: str, where: Where) -> np.ndarray:
+    """Seconds, NaN where blank; refuses text that is no duration and negatives."""
+    column = str(values.name)
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        seconds = values.to_numpy(dtype=np.float64)
+    else:
+        seconds = _parse_durations(values, column, where)
+    negative = seconds < 0
+    if negative.any():
+        index = int(np.flatnonzero(negative)[0])
+        raise PushsimError(
+            f"{where.row(index)}: column {column!r} ({role}) is {seconds[index]:g}; a "
+            f"duration must be >= 0 ({int(negative.sum())} rows are negative)"
+        )
+    if np.isinf(seconds).any():
+        index = int(np.flatnonzero(np.isinf(seconds))[0])
+        raise PushsimError(
+            f"{where.row(index)}: column {column!r} ({role}) is infinite; a duration "
+            "must be a finite number of seconds"
+        )
+    return seconds
+
+
+def _parse_durations(values: pd.Series, column: str, where: Where) -> np.ndarray:
+    seconds = np.full(len(values), np.nan)
+    for index, value in enumerate(values.to_numpy()):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        text = str(value)
+        clock = CLOCK.match(text)
+        try:
+            if clock is not None:
+                h, m, s = clock.groups()
+                seconds[index] = int(h) * 3600 + int(m) * 60 + float(s or 0)
+            else:
+                seconds[index] = parse_duration(text.strip())
+        except ValueError:
+            bad_value(
+                where, index, column, values, "a duration (seconds, '250ms' or H:MM:SS)"
+            )
+    return seconds
+
+
+def outcomes(values: pd.Series, where: Where) -> np.ndarray:
+    column = str(values.name)
+    words = {w: kind for kind, group in OUTCOME_WORDS.items() for w in group}
+    text = values.astype("string").str.strip().str.lower()
+    mapped = text.map(words)
+    unknown = mapped.isna().to_numpy()
+    if unknown.any():
+        index = int(np.flatnonzero(unknown)[0])
+        odd = sorted({str(v) for v in values[unknown]})[:_SHOWN]
+        allowed = "; ".join(f"{k}: {', '.join(g)}" for k, g in OUTCOME_WORDS.items())
+        raise PushsimError(
+            f"{where.row(index)}: column {column!r} has {values.iloc[index]!r}, which "
+            f"is no outcome (other values: {', '.join(odd)}); the outcomes are "
+            f"{allowed}"
+        )
+    return mapped.to_numpy(dtype=object).astype(str)

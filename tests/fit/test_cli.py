@@ -1,0 +1,98 @@
+"""``pushsim fit`` as a user runs it: a summary, a scenario, and clean errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from pushsim.cli import main
+from pushsim.scenario import load_scenario
+from tests.conftest import SCENARIOS
+
+EXTRACT = SCENARIOS / "data" / "callcenter-week.csv.gz"
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["fit", *args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_fit_writes_a_scenario_that_loads(tmp_path: Path) -> None:
+    out = tmp_path / "fitted.yaml"
+    code, stdout, _ = _run(
+        str(EXTRACT),
+        "--period",
+        "1d",
+        "--consumers",
+        "9",
+        "--out",
+        str(out),
+        "--plots",
+        str(tmp_path / "plots"),
+        "--report",
+        str(tmp_path / "report"),
+    )
+    assert code == 0
+    assert "service time: candidates by AIC" in stdout and f"wrote {out}" in stdout
+    scenario = load_scenario(out)
+    assert scenario.queues["work"].consumers.count == 9
+    assert "count: 9  # given to pushsim fit" in out.read_text()
+    html = (tmp_path / "report" / "report.html").read_text()
+    assert "service law (least AIC)" in html and "count: 9" in html
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
+        "patience.png",
+        "rates.png",
+        "service.png",
+    ]
+
+
+def test_fit_without_out_prints_the_scenario(tmp_path: Path) -> None:
+    trace = tmp_path / "t.csv"
+    rows = "".join(f"{i * 7.5},{1 + (i * 37) % 11}\n" for i in range(200))
+    trace.write_text("arrival,service\n" + rows)
+    code, stdout, _ = _run(str(trace), "--interval", "none")
+    assert code == 0
+    text = stdout.split("scenario:\n", 1)[1]
+    data = yaml.safe_load(text)
+    assert data["producers"]["source"]["arrivals"]["process"] == "poisson"
+    load_scenario(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "columns", "message"),
+    [
+        ("time,service\n1,2\n", None, "no column 'arrival'"),
+        (
+            "arrival,service\n1,2\nlater,3\n",
+            None,
+            "line 3: column 'arrival' has 'later'",
+        ),
+        ("arrival,service\n1,2\n2,-1\n", None, "a duration must be >= 0"),
+        ("", None, "the file is empty"),
+        ("arrival,service\n1,2\n", "service=svc", "no column 'svc'"),
+        ("arrival\n1\n2\n", None, "has no service times of served messages"),
+    ],
+)
+def test_bad_traces_exit_1_with_a_message(
+    tmp_path: Path, text: str, columns: str | None, message: str
+) -> None:
+    trace = tmp_path / "bad.csv"
+    trace.write_text(text)
+    code, stdout, stderr = _run(
+        str(trace), *(["--columns", columns] if columns else [])
+    )
+    assert code == 1
+    assert message in stderr and stderr.startswith("error: ")
+    assert "Traceback" not in stderr + stdout
+
+
+def test_a_file_that_is_not_csv_exits_1(tmp_path: Path) -> None:
+    binary = tmp_path / "data.csv"
+    binary.write_bytes(bytes(range(256)))
+    code, _, stderr = _run(str(binary))
+    assert code == 1 and "is not a CSV file (it holds binary data)" in stderr

@@ -1,0 +1,133 @@
+"""Service-law fits recover the parameters of synthetic data from known laws.
+
+Tolerances: every check allows Z standard errors of the maximum-likelihood
+estimate, Z the two-sided normal quantile at CHECK_LEVEL (0.999); the
+standard errors are the textbook ones from the expected Fisher information
+of each law at its true parameters (formulas in each test), not the
+library's own.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from pydantic import TypeAdapter
+from scipy import special, stats
+
+from pushsim.distributions import LawField
+from pushsim.errors import PushsimError
+from pushsim.fit import fit_law, fit_laws
+from tests.conftest import CHECK_LEVEL
+
+Z = float(stats.norm.ppf(0.5 + CHECK_LEVEL / 2))
+N = 4000
+EULER = float(np.euler_gamma)
+
+
+def _sample(spec: dict[str, object], size: int, seed: int) -> np.ndarray:
+    law = TypeAdapter(LawField).validate_python(spec)
+    return law.sample(np.random.default_rng(seed), size)
+
+
+def _within(estimate: np.ndarray, truth: np.ndarray, covariance: np.ndarray) -> None:
+    se = np.sqrt(np.diag(covariance))
+    off = np.abs(estimate - truth) / se
+    assert np.all(off <= Z), f"estimate {estimate} vs {truth}: {off} standard errors"
+
+
+def test_exponential_mean_within_its_standard_error() -> None:
+    # SE of the MLE of an exponential mean m from n draws: m / sqrt(n)
+    fitted = fit_law("exponential", _sample({"law": "exponential", "mean": 2.5}, N, 1))
+    _within(np.array([fitted.mean]), np.array([2.5]), np.array([[2.5**2 / N]]))
+
+
+def test_lognormal_log_parameters_within_their_standard_errors() -> None:
+    # log X ~ N(mu, s^2): SE(mu) = s / sqrt(n), SE(s) = s / sqrt(2 n), independent
+    mean, cv = 3.0, 1.4
+    s2 = math.log1p(cv * cv)
+    mu, sigma = math.log(mean) - s2 / 2, math.sqrt(s2)
+    fitted = fit_law(
+        "lognormal", _sample({"law": "lognormal", "mean": mean, "cv": cv}, N, 2)
+    )
+    shape, scale = fitted.scipy
+    cov = np.diag([sigma**2 / N, sigma**2 / (2 * N)])
+    _within(np.array([math.log(scale), shape]), np.array([mu, sigma]), cov)
+
+
+def test_gamma_shape_and_scale_within_their_standard_errors() -> None:
+    # Fisher information per draw in (a, theta): [[psi'(a), 1/theta], [1/theta, a/theta^2]]
+    mean, cv = 2.0, 0.5
+    a, theta = 1 / cv**2, mean * cv**2
+    trigamma = float(special.polygamma(1, a))
+    info = np.array([[trigamma, 1 / theta], [1 / theta, a / theta**2]])
+    fitted = fit_law("gamma", _sample({"law": "gamma", "mean": mean, "cv": cv}, N, 3))
+    _within(np.array(fitted.scipy), np.array([a, theta]), np.linalg.inv(N * info))
+
+
+def test_weibull_shape_and_scale_within_their_standard_errors() -> None:
+    # Fisher information per draw in (k, lambda): I_kk = (pi^2/6 + (1 - g)^2) / k^2,
+    # I_kl = -(1 - g) / lambda, I_ll = (k / lambda)^2, g Euler's constant
+    k, lam = 0.7, 3.0
+    info = np.array(
+        [
+            [(math.pi**2 / 6 + (1 - EULER) ** 2) / k**2, -(1 - EULER) / lam],
+            [-(1 - EULER) / lam, (k / lam) ** 2],
+        ]
+    )
+    fitted = fit_law(
+        "weibull", _sample({"law": "weibull", "shape": k, "scale": lam}, N, 4)
+    )
+    _within(np.array(fitted.scipy), np.array([k, lam]), np.linalg.inv(N * info))
+
+
+def test_reported_standard_errors_match_the_closed_forms_at_the_estimate() -> None:
+    # At the MLE the observed information has closed forms: exponential n / m^2;
+    # lognormal diag(n / s^2, 2 n / s^2) in (mu, s). The library's numerical
+    # Hessian and delta method must reproduce them to finite-difference accuracy.
+    x = _sample({"law": "exponential", "mean": 2.0}, N, 5)
+    fitted = fit_law("exponential", x)
+    assert fitted.standard_errors["mean"] == pytest.approx(
+        fitted.mean / math.sqrt(N), rel=1e-4
+    )
+    y = _sample({"law": "lognormal", "mean": 2.0, "cv": 1.0}, N, 6)
+    logn = fit_law("lognormal", y)
+    s, _ = logn.scipy
+    mean = logn.parameters["mean"]
+    # mean = exp(mu + s^2/2): d/dmu = mean, d/ds = mean s
+    se_mean = mean * math.sqrt(s**2 / N + (s * s) ** 2 / (2 * N))
+    assert logn.standard_errors["mean"] == pytest.approx(se_mean, rel=1e-3)
+
+
+# Over 30 seeds at n = 5000 the AIC gap from the true law to the next best was
+# 802 +- 63 (lognormal), 185 +- 18 (gamma) and 141 +- 25 (weibull): a wrong
+# choice lies more than five standard deviations away. The exponential is not
+# tested: it is nested in gamma and Weibull, and AIC picks a nested law's
+# superset by chance (P(chi2_1 > 2) = 16 %).
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"law": "lognormal", "mean": 2.0, "cv": 1.5},
+        {"law": "gamma", "mean": 2.0, "cv": 0.5},
+        {"law": "weibull", "shape": 0.6, "mean": 2.0},
+    ],
+    ids=lambda s: s["law"],
+)
+def test_aic_chooses_the_law_that_drew_the_data(spec: dict[str, object]) -> None:
+    fits = fit_laws(_sample(spec, 5000, 7))
+    assert fits[0].law == spec["law"]
+    assert [f.aic for f in fits] == sorted(f.aic for f in fits)
+
+
+def test_spec_is_a_law_the_scenario_accepts() -> None:
+    for fitted in fit_laws(_sample({"law": "gamma", "mean": 2.0, "cv": 0.8}, 500, 8)):
+        law = TypeAdapter(LawField).validate_python(fitted.spec())
+        assert law.mean == pytest.approx(fitted.mean, rel=1e-9)
+
+
+def test_too_few_observations_and_unknown_laws_are_refused() -> None:
+    with pytest.raises(PushsimError, match="at least 5 complete observations"):
+        fit_law("gamma", np.array([1.0, 2.0]))
+    with pytest.raises(PushsimError, match="candidates are exponential, gamma"):
+        fit_law("pareto", np.ones(10))

@@ -1,0 +1,153 @@
+"""Reading traces: the time formats that work, and clear errors for bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pushsim.errors import PushsimError
+from pushsim.fit import read_trace
+from pushsim.fit.trace import parse_columns
+
+ROWS = ["7:13:05", "7:14:00", "9:00:30"]
+SECONDS = np.array(
+    [7 * 3600 + 13 * 60 + 5, 7 * 3600 + 14 * 60, 9 * 3600 + 30], dtype=float
+)
+
+
+def _write(tmp_path: Path, text: str, name: str = "trace.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_clock_times_with_a_date_epoch_seconds_and_iso_agree(tmp_path: Path) -> None:
+    clock = _write(
+        tmp_path, "date,arrival\n" + "".join(f"2024-03-01,{t}\n" for t in ROWS)
+    )
+    midnight = pd.Timestamp("2024-03-01").timestamp()
+    epoch = pd.DataFrame({"arrival": midnight + SECONDS})
+    iso = pd.DataFrame(
+        {"arrival": [f"2024-03-01T0{t}" if len(t) == 7 else t for t in ROWS]}
+    )
+    offset = pd.DataFrame({"arrival": [f"2024-03-01T0{t}+02:00" for t in ROWS]})
+    for source in (clock, epoch, iso):
+        trace = read_trace(source)
+        assert trace.messages["arrival_at"].to_numpy() == pytest.approx(SECONDS)
+        assert trace.origin == pd.Timestamp("2024-03-01")
+    shifted = read_trace(offset)  # converted to UTC: two hours earlier, same spacing
+    assert np.diff(shifted.messages["arrival_at"]) == pytest.approx(np.diff(SECONDS))
+
+
+def test_a_second_day_is_counted_from_the_first_midnight(tmp_path: Path) -> None:
+    path = _write(tmp_path, "date,arrival\n2024-03-02,0:00:10\n2024-03-01,23:59:50\n")
+    trace = read_trace(path)
+    assert trace.messages["arrival_at"].tolist() == [86390.0, 86410.0]
+
+
+def test_columns_map_roles_and_durations_take_units(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "t,svc,q,result\n0,250ms,0,served\n1.5,2s,0:01:05,ABANDONED\n3,,1,dropped\n",
+    )
+    trace = read_trace(path, columns="arrival=t,service=svc,wait=q,outcome=result")
+    frame = trace.messages
+    assert frame["service_time"].tolist()[:2] == [0.25, 2.0]
+    assert np.isnan(frame["service_time"].iloc[2])
+    assert frame["wait_time"].tolist() == [0.0, 65.0, 1.0]
+    assert frame["outcome"].tolist() == ["served", "abandoned", "lost"]
+    assert trace.origin is None
+
+
+@pytest.mark.parametrize(
+    ("text", "columns", "message"),
+    [
+        (
+            "time,service\n1,2\n",
+            None,
+            "no column 'arrival' for the arrival; name it with "
+            "--columns arrival=COLUMN; the columns are: time, service",
+        ),
+        ("arrival,service\n1,2\n", "service=svc", "no column 'svc' for the service"),
+        (
+            "arrival\n1\nsoon\n",
+            None,
+            "line 3: column 'arrival' has 'soon', which is not "
+            "a number of seconds, as the first row is",
+        ),
+        (
+            "arrival\n2024-03-01T07:00\n2024-13-01T07:00\n",
+            None,
+            "line 3: column "
+            "'arrival' has '2024-13-01T07:00', which is not an ISO timestamp",
+        ),
+        (
+            "date,arrival\n2024-03-01,7:00:00\n2024-03-01,7h\n",
+            None,
+            "line 3: column 'arrival' has '7h', which is not a clock time",
+        ),
+        (
+            "date,arrival\n2024-03-01,7:00:00\nMonday,7:00:01\n",
+            None,
+            "line 3: column 'date' has 'Monday', which is not a date",
+        ),
+        (
+            "arrival,service\n1,2\n2,-3\n",
+            None,
+            "line 3: column 'service' (service) is -3; "
+            "a duration must be >= 0 (1 rows are negative)",
+        ),
+        (
+            "arrival,wait\n1,fast\n",
+            None,
+            "line 2: column 'wait' has 'fast', which is not a duration",
+        ),
+        ("arrival,service\n1,2\n,3\n", None, "line 3: column 'arrival' is empty"),
+        ("arrival\n1\n2,3\n", None, "is not a readable CSV file"),
+        (
+            "arrival,outcome\n1,served\n2,maybe\n",
+            None,
+            "line 3: column 'outcome' has 'maybe', which is no outcome",
+        ),
+        ("arrival\n", None, "has no messages (a header and no rows)"),
+        ("", None, "the file is empty"),
+        ("name: a scenario\nseed: 1\n", None, "(is it a CSV file with a header line?)"),
+    ],
+)
+def test_bad_traces_are_refused_with_their_place(
+    tmp_path: Path, text: str, columns: str | None, message: str
+) -> None:
+    with pytest.raises(PushsimError) as caught:
+        read_trace(_write(tmp_path, text), columns=columns)
+    assert message in str(caught.value)
+    assert str(tmp_path / "trace.csv") in str(caught.value)
+
+
+def test_binary_and_missing_files_are_refused(tmp_path: Path) -> None:
+    binary = tmp_path / "image.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+    with pytest.raises(PushsimError, match="is not a CSV file"):
+        read_trace(binary)
+    with pytest.raises(PushsimError, match="no such file"):
+        read_trace(tmp_path / "nowhere.csv")
+    with pytest.raises(PushsimError, match="is a folder"):
+        read_trace(tmp_path)
+
+
+def test_frame_rows_are_named_by_index() -> None:
+    with pytest.raises(PushsimError, match="trace row 1: column 'service'"):
+        read_trace(pd.DataFrame({"arrival": [1.0, 2.0], "service": [1.0, -1.0]}))
+
+
+def test_column_text_is_checked() -> None:
+    assert parse_columns("arrival=q_start, service=ser_time") == {
+        "arrival": "q_start",
+        "service": "ser_time",
+    }
+    with pytest.raises(PushsimError, match="must read ROLE=COLUMN"):
+        parse_columns("arrival")
+    with pytest.raises(PushsimError, match="unknown role 'start'"):
+        parse_columns("start=q_start")

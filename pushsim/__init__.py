@@ -6,6 +6,7 @@ its throughput, latency and losses with confidence intervals::
     import pushsim
     result = pushsim.simulate("scenarios/mm1.yaml")
     result.summary
+    curves = pushsim.sweep("scenarios/mmc.yaml")   # one row per point, node, metric
 """
 
 from __future__ import annotations
@@ -13,18 +14,23 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from pushsim.errors import Fault, PushsimError, PushsimWarning, ScenarioError
+from pushsim.fit import Fit, fit
 from pushsim.result import Result
 from pushsim.scenario import Scenario, load_scenario
 from pushsim.simulate import simulate
+from pushsim.sweep import sweep
 
 __all__ = [
     "Fault",
+    "Fit",
     "PushsimError",
     "PushsimWarning",
     "Result",
     "Scenario",
     "ScenarioError",
     "__version__",
+    "fit",
     "load_scenario",
     "simulate",
+    "sweep",
 ]

@@ -54,6 +54,12 @@ def test_run_out_writes_summary_and_records(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "summary.json").read_text())["seed"] == 3
     messages = pd.read_parquet(tmp_path / "messages.parquet")
     assert set(messages.replication) == {0, 1}
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    answer = report[: report.index("How this was made")]
+    assert "SLO p99 &lt;= 250ms" in answer and "throughput" in answer
+    assert report.count("<svg") >= 2  # the latency distribution and the queue
+    assert "![" in (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert (tmp_path / "latency-cdf.png").is_file()
 
 
 def test_bad_input_exits_1_without_traceback(tmp_path: Path) -> None:

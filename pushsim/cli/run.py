@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,13 @@ def run(
         else:
             _print_table(result)
         if out is not None:
-            for path in _write(result, out):
+            from pushsim.result_report import write_run_report
+
+            command = shlex.join(["pushsim", *sys.argv[1:]])
+            written = _write(result, out) + write_run_report(
+                result, out, command=command
+            )
+            for path in written:
                 stderr.print(f"wrote {path}", markup=False)
 
 

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
+from contextlib import suppress
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pushsim.errors import PushsimError
+from pushsim.scenario import SYSTEM, Scenario, scaled, with_values
 from pushsim.sweep.points import LOAD, expand
+from pushsim.theory import offered_load
 
 __all__ = ["theory_curve"]
 
@@ -38,7 +42,23 @@ def _grid(values: list[Any], points: int) -> list[Any]:
     return [float(x) for x in np.linspace(low, high, points)]
 
 
-def theory_curve(frame: pd.DataFrame, points: int = 200) -> pd.DataFrame:
+def _scenarios(
+    base: Scenario, first: str, grid: list[Any], fixed: dict[str, Any]
+) -> Iterator[tuple[dict[str, Any], Scenario]]:
+    """Each grid value's scenario; along the load, one validation and a rescale."""
+    if first != LOAD:
+        for value in grid:
+            point = expand(base, {first: [value], **{n: [v] for n, v in fixed.items()}})
+            yield point[0].values, point[0].scenario
+        return
+    fields = {n: v for n, v in fixed.items() if n != LOAD}
+    model = with_values(base, fields)
+    peak = offered_load(model).peak
+    for value in grid:
+        yield {first: value, **fixed}, scaled(model, float(value) / peak)
+
+
+def theory_curve(frame: pd.DataFrame, points: int = 100) -> pd.DataFrame:
     """The theory's figures over a fine grid of the first varied name.
 
     Columns: one per varied name, then ``node, metric, theory,
@@ -56,27 +76,25 @@ def theory_curve(frame: pd.DataFrame, points: int = 200) -> pd.DataFrame:
         swept[first] = [v for v in _grid(swept[first], points) if v < 1.0]
     else:
         swept[first] = _grid(swept[first], points)
-    keep = set(zip(frame["node"], frame["metric"], strict=True))
+    keep = list(dict.fromkeys(zip(frame["node"], frame["metric"], strict=True)))
     rows = []
     for combo in itertools.product(*(swept[n] for n in others)):
-        grid = {first: swept[first], **dict(zip(others, combo, strict=True))}
-        for point in expand(
-            base, {n: list(v) if isinstance(v, list) else [v] for n, v in grid.items()}
-        ):
-            table = predict(point.scenario).to_frame()
-            table = table[
-                [(n, m) in keep for n, m in zip(table.node, table.metric, strict=True)]
-            ]
-            unstable = table["stable"].eq(False)
-            for row in table.itertuples():
-                value = math.nan if unstable[row.Index] else row.value
+        fixed = dict(zip(others, combo, strict=True))
+        for values, scenario in _scenarios(base, first, swept[first], fixed):
+            prediction = predict(scenario)
+            for node, metric in keep:
+                part = prediction.system if node == SYSTEM else prediction.node(node)
+                value = math.nan
+                if part.covered and part.stable is not False:
+                    with suppress(PushsimError):  # a figure this model lacks
+                        value = prediction.value(node, metric)
                 rows.append(
                     {
-                        **point.values,
-                        "node": row.node,
-                        "metric": row.metric,
+                        **values,
+                        "node": node,
+                        "metric": metric,
                         "theory": value,
-                        "theory_model": row.model or None,
+                        "theory_model": part.model or None,
                     }
                 )
     return pd.DataFrame(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from pushsim.check import CheckResult, check
 from pushsim.errors import Fault, PushsimError, PushsimWarning, ScenarioError
 from pushsim.fit import Fit, fit
 from pushsim.result import Result
@@ -21,6 +22,7 @@ from pushsim.simulate import simulate
 from pushsim.sweep import sweep
 
 __all__ = [
+    "CheckResult",
     "Fault",
     "Fit",
     "PushsimError",
@@ -29,6 +31,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "check",
     "fit",
     "load_scenario",
     "simulate",

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from pushsim.result import SUMMARY_COLUMNS
 from tests.conftest import ROOT, SCENARIOS, installed
@@ -24,14 +23,6 @@ def pushsim(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
         timeout=600,
         check=False,
     )
-
-
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)
-def test_every_shipped_scenario_runs_as_it_is(path: Path) -> None:
-    done = pushsim("run", str(path.relative_to(ROOT)))
-    assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
-    assert "conservation (replication 0)" in done.stdout
 
 
 def test_run_json_is_the_result_document() -> None:

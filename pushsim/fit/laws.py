@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pushsim.errors import PushsimError
 
@@ -69,12 +68,20 @@ LAW_COLUMNS = [
 ]
 #: The fewest observations a law is fitted to.
 MIN_OBSERVATIONS = 5
-_SCIPY = {
-    "exponential": stats.expon,
-    "gamma": stats.gamma,
-    "lognormal": stats.lognorm,
-    "weibull": stats.weibull_min,
+#: The scipy.stats name of each law (scipy.stats is imported on first use:
+#: it takes seconds to import, and most uses of pushsim never fit a law).
+_SCIPY_NAMES = {
+    "exponential": "expon",
+    "gamma": "gamma",
+    "lognormal": "lognorm",
+    "weibull": "weibull_min",
 }
+
+
+def _scipy(law: str) -> Any:
+    from scipy import stats
+
+    return getattr(stats, _SCIPY_NAMES[law])
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,7 @@ class LawFit:
     def distribution(self) -> Any:
         """The fitted law as a frozen scipy.stats distribution."""
         *shapes, scale = self.scipy
-        return _SCIPY[self.law](*shapes, loc=0.0, scale=scale)
+        return _scipy(self.law)(*shapes, loc=0.0, scale=scale)
 
     @property
     def mean(self) -> float:
@@ -169,7 +176,7 @@ def _log_likelihood(
     law: str, theta: Sequence[float], events: np.ndarray, censored: np.ndarray
 ) -> float:
     *shapes, scale = theta
-    dist = _SCIPY[law]
+    dist = _scipy(law)
     total = float(np.sum(dist.logpdf(events, *shapes, loc=0.0, scale=scale)))
     if censored.size:
         total += float(np.sum(dist.logsf(censored, *shapes, loc=0.0, scale=scale)))
@@ -179,8 +186,10 @@ def _log_likelihood(
 def _mle(law: str, events: np.ndarray, censored: np.ndarray) -> tuple[float, ...]:
     if law == "exponential":
         return (float((events.sum() + censored.sum()) / events.size),)
-    dist = _SCIPY[law]
+    dist = _scipy(law)
     if censored.size:
+        from scipy import stats
+
         data: Any = stats.CensoredData(uncensored=events, right=censored)
         # a start from the complete part, so the optimiser begins near the answer
         start = dist.fit(events, floc=0.0)
@@ -246,7 +255,7 @@ def _distances(
     law: str, theta: Sequence[float], values: np.ndarray
 ) -> tuple[float, float]:
     *shapes, scale = theta
-    dist = _SCIPY[law](*shapes, loc=0.0, scale=scale)
+    dist = _scipy(law)(*shapes, loc=0.0, scale=scale)
     ordered = np.sort(values)
     n = ordered.size
     cdf = np.clip(dist.cdf(ordered), 1e-300, 1.0 - 1e-16)
@@ -259,7 +268,7 @@ def _distances(
 
 def fit_law(law: str, events: np.ndarray, censored: np.ndarray | None = None) -> LawFit:
     """Fit one candidate law to positive durations, some right-censored."""
-    if law not in _SCIPY:
+    if law not in _SCIPY_NAMES:
         raise PushsimError(
             f"law: {law!r} cannot be fitted; the candidates are {', '.join(CANDIDATES)}"
         )

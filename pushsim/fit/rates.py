@@ -28,7 +28,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pushsim.errors import PushsimError
 
@@ -51,6 +50,8 @@ MAX_INTERVALS = 100_000
 
 def garwood(count: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     """The exact two-sided interval of a Poisson mean, for each observed count."""
+    from scipy import stats
+
     count = np.asarray(count, dtype=np.float64)
     tail = (1.0 - confidence) / 2.0
     with np.errstate(invalid="ignore"):

@@ -97,7 +97,9 @@ def offered_load(scenario: Scenario) -> OfferedLoad:
     index = {name: i for i, name in enumerate(names)}
     shares = {b: _shares(scenario, b) for b in scenario.balancers}
 
-    def spread(node: str, rate: float, into: np.ndarray, row: int | None = None) -> None:
+    def spread(
+        node: str, rate: float, into: np.ndarray, row: int | None = None
+    ) -> None:
         targets = {node: 1.0} if node in index else shares[node]
         for queue, share in targets.items():
             if row is None:

@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 from pushsim.check import CheckResult, check
 from pushsim.errors import Fault, PushsimError, PushsimWarning, ScenarioError
 from pushsim.fit import Fit, fit
+from pushsim.plan import DayPlan, Plan, plan, plan_day
 from pushsim.result import Result
 from pushsim.scenario import Scenario, load_scenario
 from pushsim.simulate import simulate
@@ -23,8 +24,10 @@ from pushsim.sweep import sweep
 
 __all__ = [
     "CheckResult",
+    "DayPlan",
     "Fault",
     "Fit",
+    "Plan",
     "PushsimError",
     "PushsimWarning",
     "Result",
@@ -34,6 +37,8 @@ __all__ = [
     "check",
     "fit",
     "load_scenario",
+    "plan",
+    "plan_day",
     "simulate",
     "sweep",
 ]

@@ -1,0 +1,293 @@
+"""``pushsim plan``: consumers needed, load sustained, or staffing over a day."""
+
+from __future__ import annotations
+
+import math
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from pushsim.cli.common import ensure_folder, main, stderr, stdout, user_errors
+from pushsim.errors import PushsimError
+
+
+def _bounds(text: str | None) -> tuple[float, float] | None:
+    """``4:64`` as (4, 64)."""
+    if text is None:
+        return None
+    parts = text.split(":")
+    try:
+        low, high = (float(p) for p in parts)
+    except ValueError:
+        raise PushsimError(f"--bounds {text!r}: give LOW:HIGH, such as 4:64") from None
+    return low, high
+
+
+def _facts(title: str, facts: list[tuple[str, str]]) -> Table:
+    table = Table(title=title, show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("figure")
+    for what, figure in facts:
+        table.add_row(what, figure)
+    return table
+
+
+def _fmt(value: float, unit: str) -> str:
+    from pushsim.plan._facts import format_value
+
+    return format_value(value, unit)
+
+
+_EVIDENCE = (
+    "value",
+    "load",
+    "slo",
+    "simulated",
+    "verdict",
+    "reps",
+    "decides at",
+    "theory",
+)
+
+
+def _evidence(plan: Any) -> Table:
+    """Each SLO's metric at every value judged, simulated (interval) beside theory."""
+    frame = plan.summary
+    keys = ["value", "rate_factor", "slo"]
+    sim = frame[frame.source == "simulation"].set_index(keys)
+    theory = frame[frame.source == "theory"].set_index(keys)
+    title = f"evidence: simulated points ({plan.confidence:.0%} interval) and theory"
+    table = Table(title=title)
+    for label in _EVIDENCE:
+        table.add_column(
+            label, justify="left" if label in ("slo", "verdict") else "right"
+        )
+    for key in sorted(
+        set(sim.index) | set(theory.index), key=lambda k: (k[1], k[0], k[2])
+    ):
+        table.add_row(*_evidence_row(plan, key, sim, theory))
+    return table
+
+
+def _evidence_row(plan: Any, key: tuple[Any, ...], sim: Any, theory: Any) -> list[str]:
+    from pushsim.measures import unit_of
+
+    value, factor, slo = key
+    row = sim.loc[key] if key in sim.index else None
+    metric = (row if row is not None else theory.loc[key]).metric
+    unit = unit_of(metric)
+    cells = [
+        f"x{value:.4g}" if plan.varies_load else f"{int(value)}",
+        f"x{factor:.4g}",
+        slo,
+    ]
+    if row is None:
+        cells += ["-", "-", "-", "-"]
+    else:
+        shown = _fmt(row["mean"], unit)
+        if not math.isnan(row.ci_low):
+            shown += f" [{_fmt(row.ci_low, unit)}, {_fmt(row.ci_high, unit)}]"
+        colour = {"pass": "green", "fail": "red"}.get(row.verdict, "yellow")
+        decides = (
+            "-" if row.verdict != "inconclusive" else _needed(row.replications_needed)
+        )
+        cells += [shown, f"[{colour}]{row.verdict}[/]", str(row.replications), decides]
+        cells[0] += " *" if row.chosen else ""
+    predicted = theory.loc[key]["mean"] if key in theory.index else math.nan
+    cells.append("unstable" if predicted == math.inf else _fmt(predicted, unit))
+    return cells
+
+
+def _needed(value: Any) -> str:
+    """The replications that would decide a point, or "never" (a missing count)."""
+    try:
+        return str(int(value))
+    except (TypeError, ValueError):
+        return "never"
+
+
+_DAY_COLUMNS = (
+    "from",
+    "rate",
+    "offered",
+    "MOL load",
+    "naive",
+    "MOL",
+    "naive check",
+    "MOL check",
+)
+
+
+def _day_table(day: Any) -> Table:
+    from pushsim.plan._dayrecord import clock
+
+    verdicts = day.verdicts
+    table = Table(title=f"{day.scenario.name}: consumers of {day.queue} by interval")
+    for label in (
+        "from",
+        "rate",
+        "offered",
+        "MOL load",
+        "naive",
+        "MOL",
+        "naive check",
+        "MOL check",
+    ):
+        table.add_column(label, justify="right")
+    colours = {"pass": "green", "fail": "red", "inconclusive": "yellow"}
+    for i, row in enumerate(day.schedule.itertuples()):
+        checks = []
+        for name in ("naive", "mol"):
+            verdict = verdicts[name].iloc[i] if len(verdicts) else "-"
+            checks.append(f"[{colours.get(verdict, 'default')}]{verdict}[/]")
+        table.add_row(
+            clock(row.start),
+            f"{row.arrival_rate * 3600:.4g}/h",
+            f"{row.offered_load:.3g}",
+            f"{row.mol_load:.3g}",
+            str(row.naive),
+            str(row.mol),
+            *checks,
+        )
+    return table
+
+
+def _notes(notes: tuple[str, ...]) -> None:
+    for note in notes:
+        stderr.print(f"[yellow]note:[/] {note}", markup=True, highlight=False)
+
+
+def _is_day(model: Any, vary: str | None, day: bool | None) -> bool:
+    if day is not None:
+        return day
+    timed = any(p.arrivals.process == "profile" for p in model.producers.values())
+    return timed and (vary is None or vary.endswith("consumers.count"))
+
+
+def _progress(text: str) -> None:
+    stderr.print(f"simulating {text}", markup=False, highlight=False)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option(
+    "--slo", "slos", multiple=True, help="An SLO such as 'p99<=200ms' (repeatable)."
+)
+@click.option(
+    "--vary", help="A whole-number field's path, or 'load' for the highest load."
+)
+@click.option(
+    "--load", type=float, help="Factor on every producer's rate for the plan."
+)
+@click.option("--cost", type=float, help="Cost of one consumer-hour.")
+@click.option("--replications", "-r", type=int, help="Replications per point.")
+@click.option(
+    "--max-replications", type=int, help="Run a close point again up to this."
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), help="Override the scenario's seed."
+)
+@click.option("--bounds", help="The range searched, LOW:HIGH.")
+@click.option("--confidence", type=float, default=0.95, show_default=True)
+@click.option(
+    "--headroom/--no-headroom", default=True, help="Simulate the headroom too."
+)
+@click.option(
+    "--day/--constant",
+    default=None,
+    help="Plan per interval of a rate profile (the default when a producer has one).",
+)
+@click.option(
+    "--within",
+    type=click.Choice(["peak", "mean"]),
+    default="peak",
+    show_default=True,
+    help="Day plan: staff each interval for the peak or the mean of its MOL load.",
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), help="Write a report."
+)
+def plan(
+    scenario: Path,
+    slos: tuple[str, ...],
+    vary: str | None,
+    load: float | None,
+    cost: float | None,
+    replications: int | None,
+    max_replications: int | None,
+    seed: int | None,
+    bounds: str | None,
+    confidence: float,
+    headroom: bool,
+    day: bool | None,
+    within: str,
+    out: Path | None,
+) -> None:
+    """Plan capacity: the fewest consumers meeting the SLOs, the highest load, or a day."""
+    from pushsim.scenario import load_scenario
+
+    command = shlex.join(["pushsim", *sys.argv[1:]])
+    with user_errors():
+        model = load_scenario(scenario)
+        if out is not None:
+            ensure_folder(out)
+        common: dict[str, Any] = {
+            "slo": list(slos) or None,
+            "load": load,
+            "cost": cost,
+            "replications": replications,
+            "seed": seed,
+            "confidence": confidence,
+        }
+        if _is_day(model, vary, day):
+            queue = vary.split(".")[1] if vary else None
+            result = _day(model, common, queue=queue, within=within, chosen=day is None)
+        else:
+            result = _constant(
+                model,
+                common,
+                vary=vary,
+                bounds=_bounds(bounds),
+                headroom=headroom,
+                max_replications=max_replications,
+            )
+        if out is not None:
+            from pushsim.plan.document import write_report
+
+            for path in write_report(result, out, command=command):
+                stderr.print(f"wrote {path}", markup=False)
+
+
+def _day(
+    model: Any, common: dict[str, Any], *, queue: str | None, within: str, chosen: bool
+) -> Any:
+    """The day plan, printed: the answer, then the schedule beside its check."""
+    from pushsim.plan import plan_day
+
+    try:
+        result = plan_day(model, queue=queue, within=within, **common)
+    except PushsimError as error:
+        if chosen:  # the day plan was chosen for the user: say how to plan one count
+            raise PushsimError(
+                f"{error}; give --constant to plan one count for the whole run"
+            ) from None
+        raise
+    stdout.print(_facts(f"day plan for {model.name}", result.answer()))
+    stdout.print(_day_table(result))
+    return result
+
+
+def _constant(model: Any, common: dict[str, Any], **options: Any) -> Any:
+    """The plan of one value, printed: the answer, then the evidence and notes."""
+    from pushsim.plan import plan as make_plan
+
+    progress = _progress if stderr.is_terminal else None
+    result = make_plan(model, progress=progress, **common, **options)
+    stdout.print(_facts(f"plan for {model.name}", result.answer()))
+    stdout.print(_evidence(result))
+    _notes(result.notes)
+    return result

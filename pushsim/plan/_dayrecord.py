@@ -1,0 +1,167 @@
+"""The result of a day plan: the two schedules, their check, and the answer."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pushsim.plan._daycheck import NO_MESSAGES
+from pushsim.plan._rule import FAIL, INCONCLUSIVE, PASS, combined
+from pushsim.quantities import format_duration
+from pushsim.scenario import Scenario
+from pushsim.scenario.slo import SLO
+
+__all__ = ["SCHEDULES", "DayPlan"]
+
+#: The two schedules of a day plan, as the tables name them.
+SCHEDULES = ("naive", "mol")
+
+
+def clock(seconds: float) -> str:
+    """An instant of the day as ``hh:mm`` (``d2 hh:mm`` past the first day)."""
+    minutes = round(seconds / 60.0)
+    days, rest = divmod(minutes, 24 * 60)
+    text = f"{rest // 60:02d}:{rest % 60:02d}"
+    return text if days == 0 else f"d{days + 1} {text}"
+
+
+@dataclass(frozen=True, eq=False)
+class DayPlan:
+    """Consumers per interval by the naive and the MOL method, and their check.
+
+    ``schedule`` has one row per interval (``interval, start, end,
+    arrival_rate, offered_load, mol_load, naive, mol, difference``: times in
+    seconds from the start of the profile, loads in erlangs; ``mol_load`` is
+    the peak or the mean of m(t) in the interval, as ``within`` says);
+    ``check`` one row per schedule, interval and SLO (see :mod:`._daycheck`),
+    or None when the day was not simulated. ``price`` is the cost of a
+    consumer-hour.
+    """
+
+    scenario: Scenario = field(repr=False)
+    queue: str
+    slos: tuple[SLO, ...] = field(repr=False)
+    interval: float
+    schedule: pd.DataFrame = field(repr=False)
+    check: pd.DataFrame | None = field(repr=False)
+    price: float | None
+    confidence: float
+    replications: int
+    models: tuple[str, ...] = ()
+    within: str = "peak"
+
+    def counts(self, name: str) -> np.ndarray:
+        """The consumers per interval of schedule ``naive`` or ``mol``."""
+        if name not in SCHEDULES:
+            raise KeyError(f"no schedule {name!r}; the schedules are {SCHEDULES}")
+        return self.schedule[name].to_numpy()
+
+    def consumer_hours(self, name: str) -> float:
+        """The consumer-hours schedule ``name`` pays for over the profile."""
+        return float(self.counts(name).sum()) * self.interval / 3600.0
+
+    def cost(self, name: str) -> float | None:
+        """What schedule ``name`` costs over the profile (None without a price)."""
+        return None if self.price is None else self.price * self.consumer_hours(name)
+
+    @property
+    def verdicts(self) -> pd.DataFrame:
+        """Per interval and schedule: the verdict over every SLO, and what failed.
+
+        Columns ``interval, start, naive, mol`` (verdicts) and ``naive_missed,
+        mol_missed`` (the SLOs missed or too close to call). Empty without a check.
+        """
+        if self.check is None:
+            return pd.DataFrame(columns=["interval", "start", *SCHEDULES])
+        judged = self.check[self.check.slo != ""]
+        rows = []
+        for (interval, start), group in judged.groupby(
+            ["interval", "start"], sort=True
+        ):
+            row: dict[str, object] = {"interval": interval, "start": start}
+            for name in SCHEDULES:
+                part = group[group.schedule == name]
+                verdicts = [v for v in part.verdict if v != NO_MESSAGES]
+                row[name] = combined(verdicts) if verdicts else NO_MESSAGES
+                missed = part[part.verdict.isin([FAIL, INCONCLUSIVE])]
+                row[f"{name}_missed"] = ", ".join(
+                    f"{s} ({v})"
+                    for s, v in zip(missed.slo, missed.verdict, strict=True)
+                )
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def table(self) -> pd.DataFrame:
+        """The schedule beside each interval's verdicts: the plan at a glance."""
+        frame = self.schedule.copy()
+        frame.insert(1, "from", [clock(s) for s in frame.start])
+        verdicts = self.verdicts
+        if len(verdicts):
+            for name in SCHEDULES:
+                frame[f"{name}_check"] = verdicts[name].to_numpy()
+        return frame.drop(columns=["start", "end"])
+
+    def answer(self) -> list[tuple[str, str]]:
+        """The key facts of the day plan, as (what, figure) pairs."""
+        facts = [
+            ("intervals", f"{len(self.schedule)} of {format_duration(self.interval)}"),
+            (
+                "consumer-hours",
+                f"MOL {self.consumer_hours('mol'):.4g}, naive "
+                f"{self.consumer_hours('naive'):.4g}",
+            ),
+            ("where they differ", self._differences()),
+        ]
+        if self.price is not None:
+            mol, naive = self.cost("mol"), self.cost("naive")
+            facts.append(("cost", f"MOL {mol:.4g}, naive {naive:.4g}"))
+        if self.check is not None:
+            for name in SCHEDULES:
+                facts.append((f"check of the {name} plan", self._check_text(name)))
+        facts.append(("theory", "; ".join(self.models) or "-"))
+        return facts
+
+    def _differences(self) -> str:
+        frame = self.schedule[self.schedule.difference != 0]
+        if frame.empty:
+            return "nowhere: the two plans agree"
+        parts = [
+            f"{clock(s)} {d:+d}"
+            for s, d in zip(frame.start, frame.difference, strict=True)
+        ]
+        return f"{len(frame)} intervals (MOL minus naive): " + ", ".join(parts)
+
+    def _check_text(self, name: str) -> str:
+        verdicts = self.verdicts
+        column = verdicts[name]
+        met = int(column.isin([PASS, NO_MESSAGES]).sum())
+        failed = verdicts[column == FAIL]
+        close = verdicts[column == INCONCLUSIVE]
+        text = f"meets every SLO in {met} of {len(verdicts)} intervals"
+        if len(failed):
+            text += "; misses in " + ", ".join(clock(s) for s in failed.start)
+        if len(close):
+            text += "; too close to call in " + ", ".join(clock(s) for s in close.start)
+        reps = self.replications
+        return f"{text} ({reps} simulated days, {self.confidence:.0%} intervals)"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+            for k, v in self.answer()
+        )
+        table = self.table().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        name, queue = html.escape(self.scenario.name), html.escape(self.queue)
+        head = f"<p><b>Day plan for {name}</b>: {queue}</p>"
+        return f"{head}<table>{rows}</table>{table}"
+
+    def __repr__(self) -> str:
+        hours = self.consumer_hours("mol")
+        return (
+            f"<DayPlan {self.scenario.name!r}: {len(self.schedule)} intervals, "
+            f"MOL {hours:.4g} consumer-hours>"
+        )

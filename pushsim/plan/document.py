@@ -1,0 +1,133 @@
+"""The report of a plan: the answer first, then the evidence, then how it was made.
+
+For a :class:`Plan`: the key facts (the value, the SLO verdicts at it, the
+step past it, headroom, utilisation, cost), the rule that decided each
+point, a figure of each SLO's metric around the chosen value with theory,
+and the table of every point judged. For a :class:`DayPlan`: the key facts,
+the method, the schedules beside each interval's check, and figures of the
+staffing and of each SLO by interval.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pushsim.plan._dayrecord import DayPlan
+from pushsim.plan._record import Plan
+from pushsim.plan.figures import day_check, day_staffing, plan_curve
+
+__all__ = ["RULE", "report", "write_report"]
+
+#: The decision rule, as the report states it.
+RULE = (
+    "A point meets an SLO only if the whole {level:.0%} confidence interval of its "
+    "metric (Student t over independent replications) lies on the allowed side of "
+    "the limit, and misses it only if the whole interval lies on the other side; "
+    "otherwise it is too close to call. The half-width of the interval is "
+    "t(n-1) s / sqrt(n) for n replications of spread s, so it shrinks as 1/sqrt(n): "
+    "an estimate at distance d from the limit is decided by the smallest n with "
+    "t(n-1) s / sqrt(n) < d, about n (h/d)^2 for a half-width h now."
+)
+
+_DAY_METHOD = (
+    "Naive plan: each interval staffed as a steady state at its own rate. MOL plan "
+    "(modified offered load, Jennings, Mandelbaum, Massey and Whitt 1996): each "
+    "interval staffed for the highest offered load m(t) within it, m(t) being the "
+    "mean number busy with unlimited consumers, which lags the rate by about a "
+    "service time and so carries the work of busy intervals into the next ones. "
+    "Both schedules were simulated over the whole day ({reps} days; a warm-up day "
+    "first when the profile repeats) and each interval judged by its interval over "
+    "the days."
+)
+
+
+def _plan_report(plan: Plan, command: str) -> Any:
+    from pushsim.report import Report
+
+    title = f"Plan for {plan.scenario.name}: {plan.vary}"
+    document = Report(
+        title, scenario=plan.scenario, command=command, replications=plan.replications
+    )
+    document.answer(plan.answer())
+    document.text(RULE.format(level=plan.confidence))
+    for index, slo in enumerate(plan.slos):
+        document.figure(
+            f"slo-{index + 1}",
+            plan_curve(plan, slo=index),
+            caption=f"{slo.text} against {plan.vary}, with theory",
+        )
+    if not plan.varies_load and plan.headroom.simulated is not None:
+        for index, slo in enumerate(plan.slos):
+            document.figure(
+                f"headroom-{index + 1}",
+                plan_curve(plan, slo=index, along="load"),
+                caption=f"{slo.text} against the load factor at the plan: the headroom",
+            )
+    simulated = plan.summary[plan.summary.source == "simulation"]
+    document.table(
+        simulated.drop(columns=["vary", "model"]), caption="simulated points"
+    )
+    theory = plan.summary[plan.summary.source == "theory"]
+    if len(theory):
+        columns = ["value", "rate_factor", "slo", "mean", "verdict", "model"]
+        document.table(theory[columns], caption="theory at each value")
+    document.table(plan.utilisation, caption="utilisation at the plan")
+    if plan.notes:
+        document.text(
+            "Notes from the simulated points:\n\n"
+            + "\n".join(f"- {note}" for note in plan.notes)
+        )
+    return document
+
+
+def _day_report(day: DayPlan, command: str) -> Any:
+    from pushsim.report import Report
+
+    title = f"Day plan for {day.scenario.name}: consumers of {day.queue}"
+    document = Report(
+        title, scenario=day.scenario, command=command, replications=day.replications
+    )
+    document.answer(day.answer())
+    document.text(_DAY_METHOD.format(reps=day.replications))
+    document.figure(
+        "staffing", day_staffing(day), caption="offered load and the two plans"
+    )
+    if day.check is not None:
+        for index, slo in enumerate(day.slos):
+            document.figure(
+                f"check-{index + 1}",
+                day_check(day, slo=index),
+                caption=f"{slo.text} by interval under both plans",
+            )
+    document.table(day.table(), caption="consumers and checks by interval")
+    if day.check is not None:
+        document.table(day.check, caption="every interval's figures")
+    return document
+
+
+def report(result: Plan | DayPlan, *, command: str = "") -> Any:
+    """The :class:`pushsim.report.Report` of a plan or a day plan."""
+    if isinstance(result, DayPlan):
+        return _day_report(result, command)
+    return _plan_report(result, command)
+
+
+def write_report(
+    result: Plan | DayPlan, folder: Path, *, command: str = ""
+) -> list[Path]:
+    """Write the report and the tables as CSV into ``folder``; the paths written."""
+    document = report(result, command=command)
+    written: list[Path] = document.write(folder)
+    if isinstance(result, DayPlan):
+        path = folder / "schedule.csv"
+        result.table().to_csv(path, index=False)
+        written.append(path)
+        if result.check is not None:
+            written.append(folder / "check.csv")
+            result.check.to_csv(written[-1], index=False)
+    else:
+        path = folder / "plan.csv"
+        result.summary.to_csv(path, index=False)
+        written.append(path)
+    return written

@@ -14,8 +14,10 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from pushsim.check import CheckResult, check
+from pushsim.compare import Comparison, compare
 from pushsim.errors import Fault, PushsimError, PushsimWarning, ScenarioError
 from pushsim.fit import Fit, fit
+from pushsim.live import LiveResult, run_live
 from pushsim.plan import DayPlan, Plan, plan, plan_day
 from pushsim.result import Result
 from pushsim.scenario import Scenario, load_scenario
@@ -24,9 +26,11 @@ from pushsim.sweep import sweep
 
 __all__ = [
     "CheckResult",
+    "Comparison",
     "DayPlan",
     "Fault",
     "Fit",
+    "LiveResult",
     "Plan",
     "PushsimError",
     "PushsimWarning",
@@ -35,10 +39,12 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "check",
+    "compare",
     "fit",
     "load_scenario",
     "plan",
     "plan_day",
+    "run_live",
     "simulate",
     "sweep",
 ]

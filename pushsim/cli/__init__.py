@@ -7,7 +7,14 @@ Each command lives in its own module and registers itself on ``main``.
 
 from __future__ import annotations
 
-from pushsim.cli import run  # noqa: F401  (registers its commands)
+from pushsim.cli import (  # noqa: F401  (each module registers its commands)
+    check,
+    fit,
+    live,
+    plan,
+    run,
+    sweep,
+)
 from pushsim.cli.common import main
 
 __all__ = ["main"]

@@ -1,0 +1,281 @@
+"""The live nodes: a queue served by consumer tasks, and a balancer.
+
+A :class:`LiveQueue` is an asynchronous queue with the scenario's capacity
+(messages waiting, not counting those in service), discipline, overflow rule
+and time-to-live; each of its consumers is an asyncio task that takes the
+next message, does the work (a sleep of the drawn service time, or the
+user's handler) and passes the message on. A message offered while a
+consumer is idle goes straight to that consumer; a full queue with
+``overflow: block`` makes the sender (a producer, or a consumer upstream
+holding its finished message) really wait until there is room.
+
+Visits in progress are lists laid out as the simulator's (see
+:mod:`pushsim.engines.des.nodes`), so the waiting rooms by discipline are the
+simulator's own (:mod:`pushsim.engines.des.buffers`). The service time is
+drawn when a visit is admitted, in the order of admission, as the simulator
+draws it: with the same seed both engines give the n-th visit of a queue the
+same service time. Expiry is settled when the queue next acts (an offer, a
+free consumer) and recorded at the deadline itself, as in the simulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import math
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+from pushsim.engines.base import Outcome, RecordLog
+from pushsim.engines.des.buffers import make_buffer
+from pushsim.engines.live.clock import Clock
+from pushsim.scenario import Queue
+
+__all__ = ["LiveQueue", "LiveRouter", "Target", "next_visit"]
+
+WAITING, SERVING, GONE = 0, 1, 2
+NAN = math.nan
+INF = math.inf
+
+#: A consumer's work on one visit; returns whether it failed.
+Work = Callable[["LiveQueue", list[Any]], Awaitable[bool]]
+
+
+class Target(Protocol):
+    """A queue or a balancer: something a message can be offered to."""
+
+    @property
+    def count(self) -> int:
+        """Messages there: waiting, in service, or held after service."""
+        ...
+
+    def work_left(self) -> float:
+        """Seconds of drawn work waiting and in service there, per consumer."""
+        ...
+
+    def offer(self, item: list[Any]) -> asyncio.Future[None] | None:
+        """Take a visit; a future to await if the sender must wait for room."""
+        ...
+
+
+class LiveQueue:
+    """A queue and its consumer group, as asyncio tasks on one event loop."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        index: int,
+        spec: Queue,
+        service: Callable[[], float],
+        patience: Callable[[], float] | None,
+        records: RecordLog,
+        priorities: list[int],
+        counts: list[int],
+    ) -> None:
+        self.clock = clock
+        self.index = index
+        self.servers = spec.consumers.count
+        self.capacity = INF if spec.capacity is None else spec.capacity
+        self.overflow = spec.overflow
+        self.counts = counts  # shared by every queue, read by balancers
+        self.waiting = 0
+        self.buffer = make_buffer(spec.discipline, priorities)
+        self.next_service = service
+        self.next_patience = patience
+        self.add = records.add
+        self.serving: dict[int, list[Any]] = {}
+        self.idle: deque[asyncio.Future[list[Any]]] = deque()
+        self.blocked: deque[tuple[list[Any], asyncio.Future[None]]] = deque()
+        self.deadlines: list[tuple[float, int, list[Any]]] = []
+        self.work_queued = 0.0
+        self.onward: Callable[[], Target | None] = lambda: None
+
+    @property
+    def count(self) -> int:
+        """Messages here: waiting, in service, or held after service."""
+        return self.counts[self.index]
+
+    def work_left(self) -> float:
+        """Seconds of drawn work waiting and left in service, per consumer."""
+        now = self.clock.now()
+        in_service = sum(i[10] + i[5] - now for i in self.serving.values())
+        return (self.work_queued + in_service) / self.servers
+
+    # -- arrivals --------------------------------------------------------------------
+
+    def offer(self, item: list[Any]) -> asyncio.Future[None] | None:
+        """Take a visit: to an idle consumer, to wait, or dropped; or make it wait."""
+        now = self.clock.now()
+        if self.deadlines:
+            self.expire(now)
+        consumer = self._idle_consumer()
+        if consumer is not None:
+            item[4] = now
+            self._start(item, now)
+            consumer.set_result(item)
+            return None
+        if self.waiting < self.capacity:
+            self.admit(item, now)
+            return None
+        if self.overflow == "block":
+            room: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self.blocked.append((item, room))
+            return room
+        if self.overflow == "drop_oldest" and self.waiting > 0:
+            old = self.buffer.oldest()
+            if old is not None:
+                self.leave_waiting(old, now, Outcome.DROPPED)
+                self.admit(item, now)
+                return None
+        drop = Outcome.DROPPED
+        self.add((item[0], item[1], item[2], self.index, item[3], now, NAN, now, drop))
+        return None
+
+    def _idle_consumer(self) -> asyncio.Future[list[Any]] | None:
+        idle = self.idle
+        while idle:
+            consumer = idle.popleft()
+            if not consumer.done():  # a consumer cancelled while idle is gone
+                return consumer
+        return None
+
+    def _start(self, item: list[Any], now: float) -> None:
+        """A visit goes to a consumer: it is in service from now."""
+        item[5] = self.next_service()
+        item[9] = SERVING
+        item[10] = now
+        self.counts[self.index] += 1
+        self.serving[item[0]] = item
+
+    def admit(self, item: list[Any], now: float) -> None:
+        """Put a visit in the waiting room."""
+        item[4] = now
+        item[5] = service = self.next_service()
+        item[9] = WAITING
+        self.work_queued += service
+        self.waiting += 1
+        self.counts[self.index] += 1
+        self.buffer.push(item)
+        if self.next_patience is not None:
+            item[6] = deadline = now + self.next_patience()
+            heapq.heappush(self.deadlines, (deadline, item[0], item))
+
+    def leave_waiting(self, item: list[Any], at: float, outcome: int) -> None:
+        """A waiting visit leaves without service: dropped or expired."""
+        item[9] = GONE
+        self.work_queued -= item[5]
+        self.waiting -= 1
+        self.counts[self.index] -= 1
+        self.add(
+            (item[0], item[1], item[2], self.index, item[3], item[4], NAN, at, outcome)
+        )
+        self.admit_blocked()
+
+    def expire(self, now: float) -> None:
+        """Remove every waiting visit whose deadline has passed, at its deadline."""
+        deadlines = self.deadlines
+        while deadlines and deadlines[0][0] <= now:
+            deadline, _, item = heapq.heappop(deadlines)
+            if item[9] == WAITING:
+                self.leave_waiting(item, deadline, Outcome.EXPIRED)
+
+    def admit_blocked(self) -> None:
+        """Room has opened: let the longest-waiting sender in."""
+        if self.blocked and self.waiting < self.capacity:
+            item, room = self.blocked.popleft()
+            self.admit(item, self.clock.now())
+            if not room.done():
+                room.set_result(None)
+
+    # -- consumers -------------------------------------------------------------------
+
+    def take(self) -> list[Any] | None:
+        """The next waiting visit for a free consumer, now in service; or None."""
+        now = self.clock.now()
+        if self.deadlines:
+            self.expire(now)
+        if not self.waiting:
+            return None
+        item = self.buffer.next()
+        if item is None:
+            return None
+        self.waiting -= 1
+        self.work_queued -= item[5]
+        item[9] = SERVING
+        item[10] = now
+        self.serving[item[0]] = item
+        if self.blocked:
+            self.admit_blocked()
+        return item
+
+    async def consume(self, work: Work) -> None:
+        """One consumer: take, work, pass on; until the run cancels it."""
+        loop = asyncio.get_running_loop()
+        while True:
+            item = self.take()
+            if item is None:
+                ready: asyncio.Future[list[Any]] = loop.create_future()
+                self.idle.append(ready)
+                item = await ready
+            failed = await work(self, item)
+            await self.finish(item, failed)
+
+    async def finish(self, item: list[Any], failed: bool) -> None:
+        """Record a finished visit and hand the message on (waiting for room)."""
+        finished = self.clock.now()
+        del self.serving[item[0]]
+        target = None if failed else self.onward()
+        if failed:
+            code = Outcome.FAILED
+        else:
+            code = Outcome.COMPLETED if target is None else Outcome.FORWARDED
+        # fmt: off
+        self.add((item[0], item[1], item[2], self.index, item[3], item[4], item[10],
+                  finished, code))
+        # fmt: on
+        if target is not None:
+            room = target.offer(next_visit(item))
+            if room is not None:
+                await room  # the consumer holds the message until there is room
+        self.counts[self.index] -= 1
+
+    # -- the end of the run ----------------------------------------------------------
+
+    def unfinished(self) -> list[tuple[list[Any], float]]:
+        """Visits still here or blocked on the way in, with their start (or NaN)."""
+        left = [(item, item[10]) for item in self.serving.values()]
+        left += [(item, NAN) for item in self.buffer.items()]
+        left += [(item, NAN) for item, _ in self.blocked]
+        return left
+
+
+def next_visit(item: list[Any]) -> list[Any]:
+    """The next visit of a message that leaves one queue for another."""
+    return [item[0], item[1], item[2], item[3], NAN, 0.0, INF, item[7], item[8],
+            WAITING, NAN]  # fmt: skip
+
+
+class LiveRouter:
+    """A balancer: a zero-time choice of the node that takes each message."""
+
+    def __init__(self) -> None:
+        self.choose: Callable[[int], int] = lambda key: 0
+        self.targets: Sequence[Target] = ()
+        self.keyed = False  # whether the policy reads the message's key
+
+    @property
+    def count(self) -> int:
+        """Messages at every target."""
+        return sum(t.count for t in self.targets)
+
+    def work_left(self) -> float:
+        """The least work left at any target, per consumer."""
+        return min(t.work_left() for t in self.targets)
+
+    def offer(self, item: list[Any]) -> asyncio.Future[None] | None:
+        """Send the visit to the target the policy chooses."""
+        key = 0
+        if self.keyed:
+            key = item[8] if item[8] is not None else item[0]
+        return self.targets[self.choose(key)].offer(item)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from pushsim.result import SUMMARY_COLUMNS
 from tests.conftest import ROOT, SCENARIOS, installed
@@ -109,10 +111,39 @@ def test_readme_output_is_what_the_first_command_prints() -> None:
     assert printed[: len(table)] == table
 
 
-def test_readme_python_runs() -> None:
-    for block in _fenced("python"):
-        code = compile(block, str(README), "exec")
-        exec(code, {"__name__": "readme"})  # the README's own example
+@pytest.mark.parametrize(
+    "block", _fenced("python"), ids=lambda b: b.splitlines()[-1][:40]
+)
+def test_readme_python_runs(block: str) -> None:
+    code = compile(block, str(README), "exec")
+    exec(code, {"__name__": "readme"})  # the README's own example
+
+
+def _console_blocks() -> list[list[str]]:
+    """The ``$ pushsim ...`` commands of each README console block, lines joined."""
+    blocks = []
+    for block in _fenced("console"):
+        commands, line = [], ""
+        for part in block.splitlines():
+            line += part.rstrip("\\").strip() + " "
+            if not part.endswith("\\"):
+                if line.startswith("$ "):
+                    commands.append(line[2:].strip())
+                line = ""
+        blocks.append(commands)
+    return blocks
+
+
+@pytest.mark.parametrize("commands", _console_blocks(), ids=lambda c: c[0][:50])
+def test_readme_commands_run_as_shown(commands: list[str], tmp_path: Path) -> None:
+    """Each README block of commands runs as it is, in order, in a fresh folder."""
+    (tmp_path / "scenarios").symlink_to(SCENARIOS)
+    for command in commands:
+        words = shlex.split(command)
+        assert words[0] == "pushsim"
+        done = pushsim(*words[1:], cwd=tmp_path)
+        assert done.returncode == 0, (command, done.stderr)
+        assert "Traceback" not in done.stderr
 
 
 def test_a_bad_out_folder_fails_before_the_run(tmp_path: Path) -> None:

@@ -9,7 +9,11 @@ choice comes from the balancer's own stream, drawn in blocks.
 - ``random``: uniform over the targets.
 - ``weighted``: by the given weights.
 - ``round_robin``: in turn.
-- ``jsq``: the target with the fewest messages; ties broken at random.
+- ``jsq``: the target with the fewest messages; ties broken uniformly at
+  random (the ``int(u * ties)``-th tied target in order, for a uniform ``u``
+  drawn only when there is a tie). Each choice scans the counts, which the
+  engine may hand over as the live list itself to save a call: with tens of
+  targets a scan in C costs less than keeping them sorted by count in Python.
 - ``power_of_d``: ``d`` distinct targets sampled at random, the one with the
   fewest messages of those (Mitzenmacher's supermarket model).
 - ``least_work_left``: the target with the least work left per consumer.
@@ -37,7 +41,8 @@ RING_POINTS = 160
 
 _MASK64 = (1 << 64) - 1
 
-Loads = Callable[[], Sequence[float]]
+Counts = Callable[[], Sequence[int]]
+Work = Callable[[], Sequence[float]]
 Choose = Callable[[int], int]
 
 
@@ -65,9 +70,35 @@ def _fewest(counts: Sequence[float], u: Callable[[], float]) -> int:
     return at
 
 
-def _shortest(loads: Loads, u: Callable[[], float], key: int) -> int:
-    """Join the shortest queue: :func:`_fewest` of the current loads."""
-    return _fewest(loads(), u)
+def _fewest_messages(
+    counts: Sequence[int], u: Callable[[], float], key: int = 0
+) -> int:
+    """:func:`_fewest` for counts of messages, which are whole numbers >= 0.
+
+    With no target idle, one with a single message is the next most common
+    case; a count finds it faster than min() finds the smallest. ``key`` (the
+    message's) is not read: it lets the function be a policy as it is.
+    """
+    ties = counts.count(0)
+    if ties:
+        best = 0
+    else:
+        ties = counts.count(1)
+        if ties:
+            best = 1
+        else:
+            best = min(counts)
+            ties = counts.count(best)
+    at = counts.index(best)
+    if ties > 1:
+        for _ in range(int(u() * ties)):
+            at = counts.index(best, at + 1)
+    return at
+
+
+def _shortest(loads: Counts, u: Callable[[], float]) -> Choose:
+    """Join the shortest queue: :func:`_fewest_messages` of the current loads."""
+    return lambda key: _fewest_messages(loads(), u)
 
 
 def _mix64(value: int) -> int:
@@ -93,13 +124,16 @@ def make_policy(
     names: Sequence[str],
     rng: np.random.Generator,
     *,
-    loads: Loads,
-    work: Loads,
+    loads: Counts,
+    work: Work,
+    counts: Sequence[int] | None = None,
 ) -> Choose:
     """A function from a message's key to the index of the target it goes to.
 
     ``names`` are the targets' names (the hash ring is built on them);
     ``loads`` and ``work`` give the targets' current numbers, in that order.
+    ``counts``, if given, is the very sequence that ``loads()`` returns, kept
+    current by the engine: ``jsq`` then reads it without the call.
     """
     n = len(names)
     policy = balancer.policy
@@ -126,7 +160,9 @@ def make_policy(
 
     if policy == "jsq":
         u = _uniform(rng)
-        return partial(_shortest, loads, u)
+        if counts is None:
+            return _shortest(loads, u)
+        return partial(_fewest_messages, counts, u)
 
     if policy == "power_of_d":
         d = balancer.choices

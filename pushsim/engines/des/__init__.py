@@ -6,12 +6,16 @@ rules, time-to-live and onward routing (tandem and feedback networks).
 
 How: a producer schedules one event per published message and a queue one
 event per service; nothing else is scheduled (no process per message, no
-event per wait, no event per expiry). Variates are drawn in blocks from one
-numpy Generator per source of randomness (see :mod:`pushsim.engines.streams`),
-so a replication's numbers depend on the seed, the replication number and
-the scenario alone. Visit records go into one flat array of doubles.
+event per wait, no event per expiry). A FIFO queue without time-to-live or
+blocking, whose messages leave the system after service, schedules nothing
+at all: its departures are fixed when a message arrives and applied when
+they are due (see :mod:`.fifo`). Variates are drawn in blocks from one numpy
+Generator per source of randomness (see :mod:`pushsim.engines.streams`), so a
+replication's numbers depend on the seed, the replication number and the
+scenario alone. Visit records go into one flat array of doubles.
 
-Cost: about two scheduled events per message and queue visited.
+Cost: about two scheduled events per message and queue visited, one where
+the queue's departures are computed on arrival.
 
 Limits: service is non-preemptive (a priority message waits for the one in
 service to finish); a consumer whose finished message is held by a full
@@ -33,6 +37,7 @@ import simpy
 
 from pushsim.engines.balancing import make_policy
 from pushsim.engines.base import Outcome, RecordLog, Run
+from pushsim.engines.des.fifo import Departures, FifoStation
 from pushsim.engines.des.nodes import (
     Node,
     Router,
@@ -45,6 +50,9 @@ from pushsim.engines.streams import Streams, law_variates
 from pushsim.scenario import EXIT, Scenario
 
 __all__ = ["DesEngine"]
+
+#: The balancing policies that read their targets' counts when they choose.
+READS_COUNTS = frozenset({"jsq", "power_of_d"})
 
 
 class _Model:
@@ -68,10 +76,17 @@ class _Model:
         ]
         self.queue_names = list(scenario.queues)
         counts = [0] * len(self.queue_names)
-        self.stations: dict[str, Station] = {}
+        self.departures = Departures(env, counts, self.records.add)
+        direct = _direct_queues(scenario)
+        self.stations: dict[str, Station | FifoStation] = {}
         for index, (name, queue) in enumerate(scenario.queues.items()):
             rng = streams.generator(f"service/{name}")
             service = law_variates(queue.consumers.service, rng)
+            if name in direct:
+                self.stations[name] = FifoStation(
+                    env, index, queue, service, self.departures, counts
+                )
+                continue
             patience = None
             if queue.ttl is not None:
                 patience = law_variates(queue.ttl, streams.generator(f"ttl/{name}"))
@@ -79,22 +94,28 @@ class _Model:
                 env, index, queue, service, patience, self.records, priorities, counts
             )
 
-        routers = {name: Router(lambda key: 0, []) for name in scenario.balancers}
+        routers = {name: Router(env, lambda key: 0, []) for name in scenario.balancers}
         self.nodes: dict[str, Any] = {**self.stations, **routers}
         for name, balancer in scenario.balancers.items():
             targets = [self.nodes[t] for t in balancer.to]
             router = routers[name]
             router.targets = targets
             router.keyed = balancer.policy == "consistent_hash"
+            if direct and balancer.policy in READS_COUNTS:
+                router.due = self.departures.heap
+                router.settle = self.departures.settle
             router.choose = make_policy(
                 balancer,
                 list(balancer.to),
                 streams.generator(f"balance/{name}"),
                 loads=_loads(targets, counts),
                 work=partial(_work_left, targets),
+                counts=counts if _every_queue(targets, counts) else None,
             )
 
         for name, queue in scenario.queues.items():
+            if name in direct:
+                continue
             routes = [
                 (None if target == EXIT else self.nodes[target], p)
                 for target, p in queue.consumers.routes()
@@ -105,6 +126,7 @@ class _Model:
                 else None
             )
             station = self.stations[name]
+            assert isinstance(station, Station)
             station.onward = onward_choice(routes, draw or (lambda: 0.0))
             station.routed = routes != [(None, 1.0)]
 
@@ -140,6 +162,7 @@ class _Model:
             # A finite trace ran out and the system drained before the count.
             if "No scheduled events left" not in str(error):
                 raise
+            return max(float(self.env.now), self.departures.last())
         return float(self.env.now)
 
     def close(self, horizon: float) -> None:
@@ -147,7 +170,10 @@ class _Model:
         add = self.records.add
         left = Outcome.IN_SYSTEM
         nan = math.nan
+        self.departures.close(horizon, at_horizon=self.duration is None)
         for station in self.stations.values():
+            if isinstance(station, FifoStation):
+                continue
             node = station.index
             for item, started in station.unfinished():
                 add(
@@ -169,17 +195,51 @@ class _Model:
                 add((item[0], item[1], item[2], node, item[3], nan, nan, nan, left))
 
 
+def _every_queue(targets: list[Any], counts: list[int]) -> bool:
+    """Whether a balancer's targets are every queue of the model, in order."""
+    indices = [getattr(t, "index", None) for t in targets]
+    return indices == list(range(len(counts)))
+
+
 def _loads(targets: list[Any], counts: list[int]) -> Callable[[], Sequence[int]]:
     """The counts of a balancer's targets, read in one step where they are queues."""
-    if all(isinstance(t, Station) for t in targets):
+    if _every_queue(targets, counts):
+        return lambda: counts  # the shared list itself
+    if all(isinstance(t, Station | FifoStation) for t in targets):
         indices = [t.index for t in targets]
-        if indices == list(range(len(counts))):
-            return lambda: counts  # every queue, in order: the shared list itself
         if len(targets) == 1:
             only = targets[0].index
             return lambda: (counts[only],)
         return partial(operator.itemgetter(*indices), counts)
     return lambda: [t.count for t in targets]
+
+
+def _direct_queues(scenario: Scenario) -> set[str]:
+    """The queues whose departures can be computed on arrival (see :mod:`.fifo`)."""
+    # A least-work-left balancer reads the work left at its targets, and at
+    # the targets of balancers behind it: those queues keep their events.
+    read_for_work: set[str] = set()
+    to_visit = [
+        target
+        for balancer in scenario.balancers.values()
+        if balancer.policy == "least_work_left"
+        for target in balancer.to
+    ]
+    while to_visit:
+        name = to_visit.pop()
+        if name not in read_for_work:
+            read_for_work.add(name)
+            if name in scenario.balancers:
+                to_visit.extend(scenario.balancers[name].to)
+    return {
+        name
+        for name, queue in scenario.queues.items()
+        if queue.discipline == "fifo"
+        and queue.ttl is None
+        and (queue.capacity is None or queue.overflow == "drop_newest")
+        and queue.consumers.routes() == ((EXIT, 1.0),)
+        and name not in read_for_work
+    }
 
 
 def _work_left(targets: list[Any]) -> list[float]:

@@ -20,7 +20,9 @@ A queue schedules one SimPy event per service: when a consumer finishes, it
 records the visit, passes the message on and takes the next one itself, so
 no process or event exists per waiting message. Time-to-live costs no event
 either: expired visits are removed, at their deadline, whenever the queue
-next has to decide something (an arrival, a free consumer).
+next has to decide something (an arrival, a free consumer). The simplest
+queues, FIFO with nothing after service, need no event at all: see
+:mod:`.fifo`.
 """
 
 from __future__ import annotations
@@ -50,8 +52,9 @@ INF = math.inf
 class At(Event):
     """An event at ``delay`` from now that calls ``callback`` with ``value``.
 
-    A SimPy timeout with its one callback given at once: the engine makes
-    one of these per arrival and per service, so the saved call counts.
+    A SimPy timeout with its one callback given at once, put on the event
+    queue as ``Environment.schedule`` does, without that call: the engine
+    makes one of these per arrival and per service, so the saved calls count.
     """
 
     def __init__(
@@ -65,7 +68,7 @@ class At(Event):
         self.callbacks = [callback]
         self._value = value
         self._ok = True
-        env.schedule(self, NORMAL, delay)
+        heapq.heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
 
 
 class Sender(Protocol):
@@ -143,7 +146,8 @@ class Station:
     # -- arrivals --------------------------------------------------------------------
 
     def accept(self, item: list[Any], sender: Sender | None) -> bool:
-        now = self.env.now
+        # SimPy's clock read as its attribute: the ``now`` property costs a call.
+        now = self.env._now
         if self.deadlines:
             self.expire(now)
         if self.busy < self.servers:
@@ -216,7 +220,7 @@ class Station:
 
     def finish(self, event: simpy.Event) -> None:
         item = event._value
-        now = self.env.now
+        now = self.env._now
         del self.serving[item[0]]
         target = self.onward() if self.routed else None
         code = Outcome.COMPLETED if target is None else Outcome.FORWARDED
@@ -282,10 +286,20 @@ def _visit(item: list[Any]) -> list[Any]:
 class Router:
     """A balancer: a zero-time choice of the node that takes each message."""
 
-    def __init__(self, choose: Callable[[int], int], targets: list[Node]) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        choose: Callable[[int], int],
+        targets: list[Node],
+    ) -> None:
+        self.env = env
         self.choose = choose
         self.targets = targets
         self.keyed = False  # whether the policy reads the message's key
+        # Departures computed in advance (see fifo.py), applied before a policy
+        # that reads the counts chooses; an empty list if it reads none.
+        self.due: list[tuple[float, int, tuple[Any, ...]]] = []
+        self.settle: Callable[[float], None] = lambda now: None
 
     @property
     def count(self) -> int:
@@ -295,6 +309,9 @@ class Router:
         return min(t.work_left() for t in self.targets)
 
     def accept(self, item: list[Any], sender: Sender | None) -> bool:
+        due = self.due
+        if due and due[0][0] <= self.env._now:
+            self.settle(self.env._now)
         if self.keyed:
             key = item[8] if item[8] is not None else item[0]
             return self.targets[self.choose(key)].accept(item, sender)

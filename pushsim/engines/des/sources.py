@@ -125,14 +125,14 @@ class Source:
             at = self.next_time() + self.offset
         except StopIteration:
             return
-        delay = at - self.env.now
+        delay = at - self.env._now  # the clock without the ``now`` property's call
         At(self.env, delay if delay > 0.0 else 0.0, None, self.arrive)
 
     def arrive(self, event: simpy.Event) -> None:
         clock = self.clock
         if clock.published == clock.limit:
             return  # another producer published the last message at this instant
-        now = self.env.now
+        now = self.env._now
         published = clock.published
         clock.published = published + 1
         if self.simple:
@@ -149,8 +149,16 @@ class Source:
                 return
         if published & FLUSH_MASK == 0:
             self.flush()
-        if not clock.last_one():
-            self.schedule_next()
+        if clock.published == clock.limit:
+            clock.last_one()  # the run's last message: stop it
+            return
+        # schedule_next(), written out: this runs once per message
+        try:
+            at = self.next_time() + self.offset
+        except StopIteration:
+            return
+        delay = at - now
+        At(self.env, delay if delay > 0.0 else 0.0, None, self.arrive)
 
     def deliveries(self, published: int, now: float) -> list[list[Any]]:
         """The deliveries of one published message: its class, key and fan-out."""

@@ -72,6 +72,10 @@ class Comparison:
     simulated: Result
     live: LiveResult
 
+    def _repr_html_(self) -> str:
+        shown = self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        return f"<p>{self.scenario.name}: simulation, live and theory</p>{shown}"
+
     @cached_property
     def table(self) -> pd.DataFrame:
         """One row per node and metric; see :data:`COLUMNS`."""

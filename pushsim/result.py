@@ -129,7 +129,7 @@ class Result:
                 * queue.consumers.service.mean
                 / queue.consumers.count
             )
-            if load >= 1.0 and queue.capacity is None:
+            if load >= 1.0 and queue.capacity is None and queue.ttl is None:
                 self._warn(
                     f"queue {name} is overloaded: its offered load is {load:.3g} >= 1, so "
                     "it grows without bound and its figures depend on the run's length"

@@ -165,3 +165,16 @@ def test_an_overloaded_queue_is_flagged(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert "queue q is overloaded" in done.stderr
     assert any("overloaded" in w for w in json.loads(done.stdout)["warnings"])
+
+
+def test_an_impatient_queue_past_load_1_is_not_called_unbounded() -> None:
+    import warnings
+
+    import pushsim
+    from tests.conftest import station
+
+    data = station(30.0, 0.05, messages=4_000, replications=2, ttl="200ms")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pushsim.simulate(data)
+    assert not [w for w in caught if "grows without bound" in str(w.message)]

@@ -86,6 +86,9 @@ class Fit:
         exposure = float(self.rates["exposure_time"].iloc[0]) * len(self.rates)
         return self.arrivals / exposure
 
+    def _repr_html_(self) -> str:
+        return str(self.summary.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
+
     @property
     def summary(self) -> pd.DataFrame:
         """One row per fitted quantity: value, band, unit and how it was found."""

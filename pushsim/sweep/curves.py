@@ -206,7 +206,13 @@ def slo_limits(frame: pd.DataFrame) -> pd.DataFrame:
         met = x[rising(worst) < level]
         note = estimate.note
         if math.isnan(estimate.value) and "above" in note:
-            note = f"met at every swept point, up to {x.max():g}"
+            top = float(met.max()) if met.size else math.nan
+            note = (
+                f"met at every swept point, up to {x.max():g}"
+                if top == x.max()
+                else f"the mean meets it at every swept point, up to {x.max():g}, but "
+                f"the intervals confirm it only up to {top:g}"
+            )
         elif math.isnan(estimate.value):
             note = f"met at no swept point, down to {x.min():g}"
         rows.append(

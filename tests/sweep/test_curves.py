@@ -134,3 +134,13 @@ def test_curves_need_one_numeric_varied_value() -> None:
     words.attrs = {**frame.attrs, "vary": ["policy"]}
     with pytest.raises(PushsimError, match="'policy' is not one"):
         saturation_throughput(words)
+
+
+def test_a_limit_the_intervals_do_not_confirm_is_said_so() -> None:
+    frame = _exact_frame([0.1, 0.2, 0.3])
+    top = (frame.point == 2) & (frame.metric == "sojourn_p99")
+    frame.loc[top, "ci_high"] = 2 * P99_LIMIT  # the mean meets it, the interval not
+    assert slo_limits(frame).note.iloc[0] == (
+        "the mean meets it at every swept point, up to 0.3, but the intervals "
+        "confirm it only up to 0.2"
+    )

@@ -81,6 +81,21 @@ def _table(result: Any) -> Table:
     return table
 
 
+def _stoppable(function: Any) -> Any:
+    """``function``, ending the command with exit 130 if stopped before any run ended."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except KeyboardInterrupt:
+            stderr.print(
+                "stopped before any run finished: nothing to write", markup=False
+            )
+            sys.exit(130)
+
+    return call
+
+
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--vary", help="What to vary: 'load' (default) or a field path.")
@@ -131,7 +146,7 @@ def sweep(
         if out is not None:
             ensure_folder(out)
         with progress_bar(None, stderr.is_terminal, "runs") as progress:
-            result = run_sweep(
+            result = _stoppable(run_sweep)(
                 model,
                 vary=vary,
                 values=values,

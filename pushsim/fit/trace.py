@@ -161,7 +161,13 @@ def _read_csv(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, skipinitialspace=True)
     except pd.errors.EmptyDataError:
         raise PushsimError(f"{path}: the file is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+    except (
+        pd.errors.ParserError,
+        UnicodeDecodeError,
+        ValueError,
+        OSError,
+        EOFError,
+    ) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise PushsimError(f"{path}: is not a readable CSV file ({first})") from None
 

@@ -144,10 +144,15 @@ Routing = Annotated[
 ]
 
 
+#: The most consumers a group may have: each is simulated, and more than this
+#: is a mistyped count rather than a fleet.
+MAX_CONSUMERS = 100_000
+
+
 class ConsumerGroup(Model):
     """The c competing consumers of one queue, and where a finished message goes."""
 
-    count: Count = Field(ge=1)
+    count: Count = Field(ge=1, le=MAX_CONSUMERS)
     service: LawField
     then: Annotated[Routing | None, BeforeValidator(_routing)] = None
 

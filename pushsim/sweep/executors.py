@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -126,11 +128,12 @@ def _serial(tasks: Sequence[Task], progress: Progress | None) -> dict[Hashable, 
 def _pooled(
     pool: Executor, tasks: Sequence[Task], progress: Progress | None
 ) -> dict[Hashable, Run]:
-    futures: dict[Future[Run], Hashable] = {
-        pool.submit(run_task, t.scenario, t.replication): t.key for t in tasks
-    }
+    futures: dict[Future[Run], Hashable] = {}
     done: dict[Hashable, Run] = {}
     try:
+        with _workers_ignore_interrupts():
+            for t in tasks:
+                futures[pool.submit(run_task, t.scenario, t.replication)] = t.key
         for future in as_completed(futures):
             done[futures[future]] = future.result()
             if progress is not None:
@@ -141,6 +144,23 @@ def _pooled(
         pool.shutdown(wait=False, cancel_futures=True)
         raise Interrupted(done) from None
     return done
+
+
+@contextmanager
+def _workers_ignore_interrupts() -> Iterator[None]:
+    """Start worker processes with Ctrl-C ignored: the parent stops the sweep.
+
+    An ignored signal is inherited by a spawned process, so a Ctrl-C while the
+    workers start does not kill them mid-import with a traceback each.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextmanager

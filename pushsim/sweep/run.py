@@ -175,7 +175,7 @@ def _gather(
         parts.append(summary)
         samples[point.index] = sample
     if not parts:
-        raise PushsimError("the sweep was stopped before any run finished")
+        raise KeyboardInterrupt  # stopped before any run finished: nothing to gather
     frame = pd.concat(parts, ignore_index=True)
     frame = frame[[*names, *COLUMNS]]
     if partial:

@@ -8,7 +8,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from pushsim import PushsimError
 from pushsim.cli import main
+from pushsim.fit import fit
 from pushsim.scenario import load_scenario
 from tests.conftest import SCENARIOS
 
@@ -96,3 +98,10 @@ def test_a_file_that_is_not_csv_exits_1(tmp_path: Path) -> None:
     binary.write_bytes(bytes(range(256)))
     code, _, stderr = _run(str(binary))
     assert code == 1 and "is not a CSV file (it holds binary data)" in stderr
+
+
+def test_a_file_named_gz_that_is_not_gzip_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "trace.csv.gz"
+    fake.write_text("arrival\n1\n")
+    with pytest.raises(PushsimError, match="is not a readable CSV file"):
+        fit(fake)

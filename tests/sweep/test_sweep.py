@@ -167,3 +167,10 @@ def test_a_stop_keeps_what_is_done_and_says_so(executor: str) -> None:
     assert ran.sum() == 3
     assert len(result.points) == 2
     assert math.isfinite(result.frame["mean"].iloc[0])
+
+
+def test_a_consumer_count_too_large_to_simulate_is_refused() -> None:
+    data = station(10.0, 0.05)
+    data["queues"]["q"]["consumers"]["count"] = 10**20
+    with pytest.raises(ScenarioError, match=r"count: must be <= 100000, got 10+$"):
+        load_scenario(data)

@@ -75,10 +75,13 @@ class LiveResult(Result):
         command: str = "",
         notes: Sequence[str] = (),
         interrupted: bool = False,
+        stopped_on_failure: bool = False,
     ) -> None:
         super().__init__(scenario, runs, command=command)
         #: Whether the runs were stopped from outside (Ctrl-C, ``LiveEngine.stop``).
         self.interrupted = interrupted
+        #: Whether a handler call failed in a run asked to stop on the first failure.
+        self.stopped_on_failure = stopped_on_failure
         for note in notes:
             self._warn(note)
         self._check_lateness()
@@ -213,7 +216,9 @@ def run_live(
     overrides the scenario's. ``clock="virtual"`` runs on virtual time
     (exact, as fast as the work allows); ``loop`` picks the real event loop
     (``select``, ``default`` or ``uvloop``). With ``stop_on_failure`` the
-    first failed handler call ends the run. On Ctrl-C the run in progress
+    first failed handler call ends the run: its replication stops there, no
+    further one starts, and the result, marked partial, says so in
+    :attr:`LiveResult.stopped_on_failure`. On Ctrl-C the run in progress
     stops and the result holds the replications so far, the last one
     marked partial.
     """
@@ -238,10 +243,12 @@ def run_live(
         progress=report,
     )
     runs: list[Run] = []
+    failed = False
     for replication in range(total):
         runs.append(engine.run(model, replication))
         report(replication, 1.0)
-        if engine.interrupted:
+        failed = stop_on_failure and runs[-1].diagnostics.get("handler_failures", 0) > 0
+        if engine.interrupted or failed:
             break
     return LiveResult(
         model,
@@ -249,4 +256,5 @@ def run_live(
         command=command,
         notes=engine.notes,
         interrupted=engine.interrupted,
+        stopped_on_failure=failed,
     )

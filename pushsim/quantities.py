@@ -4,7 +4,8 @@ A duration is a number with a unit: ``250us``, ``4ms``, ``2s``, ``1.5min``,
 ``1h``, ``1d``; a bare number is seconds. A rate is a count per unit of time:
 ``800/s``, ``3k/min``, ``50/h``, ``1.2M/d``; a bare number is per second. A
 share is a fraction, written ``0.1%`` or as a bare number (``0.001``). Every
-value comes back as a float in seconds, per second, or as a fraction.
+value comes back as a float in seconds, per second, or as a fraction, and
+:func:`format_value` writes a figure back in its unit (``228.2ms``, ``80/s``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ __all__ = [
     "Rate",
     "format_duration",
     "format_rate",
+    "format_value",
     "parse_count",
     "parse_duration",
     "parse_rate",
@@ -162,26 +164,71 @@ def parse_count(value: object) -> int:
     return int(number)
 
 
-def format_duration(seconds: float) -> str:
-    """A short readable form of a duration in seconds: ``4ms``, ``1.5s``, ``2h``."""
+#: The units a duration is shown in, largest first (below the last: ``us``).
+_SHOWN_DURATIONS = (("h", 3600.0), ("min", 60.0), ("s", 1.0), ("ms", 1e-3))
+
+
+def _figure(number: float, digits: int) -> str:
+    """``number`` rounded to ``digits`` significant digits: ``230`` at 2 for 228.2.
+
+    Written with up to 4 digits before an exponent, so that a short rounding
+    does not turn ``230`` into ``2.3e+02``.
+    """
+    rounded = float(f"{number:.{digits}g}")
+    return f"{rounded:.{max(digits, 4)}g}"
+
+
+def format_duration(seconds: float, digits: int = 4) -> str:
+    """A short readable form of a duration in seconds: ``4ms``, ``1.5s``, ``2h``.
+
+    The unit is the largest in which the figure, rounded to ``digits``
+    significant digits, is at least 1, and the rounding is done in that unit:
+    392.772 s reads ``6.546min`` and 59.99996 s ``1min``.
+    """
     if not math.isfinite(seconds):
         return "inf" if seconds > 0 else str(seconds)
-    size = abs(seconds)
-    for unit, scale in (("h", 3600.0), ("min", 60.0), ("s", 1.0), ("ms", 1e-3)):
-        if size >= scale:
-            return f"{seconds / scale:.4g}{unit}"
-    if size == 0:
+    if seconds == 0:
         return "0s"
-    return f"{seconds / 1e-6:.4g}us"
+    for unit, scale in _SHOWN_DURATIONS:
+        figure = _figure(seconds / scale, digits)
+        if abs(float(figure)) >= 1:
+            return figure + unit
+    return _figure(seconds / 1e-6, digits) + "us"
 
 
-def format_rate(per_second: float) -> str:
-    """A short readable form of a rate in events per second: ``800/s``, ``12.5k/s``."""
-    if abs(per_second) >= 1e6:
-        return f"{per_second / 1e6:.4g}M/s"
-    if abs(per_second) >= 1e4:
-        return f"{per_second / 1e3:.4g}k/s"
-    return f"{per_second:.4g}/s"
+def format_rate(per_second: float, digits: int = 4) -> str:
+    """A short readable form of a rate in events per second: ``800/s``, ``12.5k/s``.
+
+    Rounded to ``digits`` significant digits in the unit shown: ``M/s`` from
+    a figure of 1 million, ``k/s`` from 10 thousand (9999.6 reads ``10k/s``).
+    """
+    if not math.isfinite(per_second):
+        return f"{per_second}/s"
+    millions = _figure(per_second / 1e6, digits)
+    if abs(float(millions)) >= 1:
+        return millions + "M/s"
+    thousands = _figure(per_second / 1e3, digits)
+    if abs(float(thousands)) >= 10:
+        return thousands + "k/s"
+    return _figure(per_second, digits) + "/s"
+
+
+def format_value(value: float, unit: str, digits: int = 4) -> str:
+    """A figure of a summary in its unit, to ``digits`` significant digits.
+
+    ``unit`` is a summary's: ``s`` (``228.2ms``, by :func:`format_duration`),
+    ``1/s`` (``80/s``, by :func:`format_rate`), ``ratio`` (a share in percent,
+    to at most 3 digits: ``80%``), anything else a plain number. NaN reads ``-``.
+    """
+    if math.isnan(value):
+        return "-"
+    if unit == "s":
+        return format_duration(value, digits)
+    if unit == "1/s":
+        return format_rate(value, digits)
+    if unit == "ratio":
+        return f"{100 * value:.{min(digits, 3)}g}%"
+    return _figure(value, digits)
 
 
 def _for_pydantic(parse: Callable[[object], Any]) -> Callable[[object], Any]:

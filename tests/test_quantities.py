@@ -9,6 +9,7 @@ import pytest
 from pushsim.quantities import (
     format_duration,
     format_rate,
+    format_value,
     parse_count,
     parse_duration,
     parse_rate,
@@ -95,3 +96,49 @@ def test_formats() -> None:
     assert format_duration(math.inf) == "inf"
     assert format_rate(800) == "800/s"
     assert format_rate(12_500) == "12.5k/s"
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "digits", "shown"),
+    [
+        (392.772, "s", 4, "6.546min"),  # rounded in minutes, not to 392.8 s first
+        (392.772, "s", 2, "6.5min"),
+        (59.99996, "s", 4, "1min"),  # the rounding reaches the next unit
+        (0.99996, "s", 4, "1s"),
+        (0.2282, "s", 4, "228.2ms"),
+        (0.2282, "s", 2, "230ms"),
+        (3599.976, "s", 4, "1h"),
+        (-392.772, "s", 4, "-6.546min"),
+        (12_345.6, "1/s", 4, "12.35k/s"),
+        (9999.6, "1/s", 4, "10k/s"),
+        (9999.4, "1/s", 4, "9999/s"),
+        (999_999.6, "1/s", 4, "1M/s"),
+        (5432.1, "1/s", 2, "5400/s"),
+        (0.8, "ratio", 4, "80%"),
+        (0.123456, "ratio", 4, "12.3%"),
+        (123.0, "", 2, "120"),
+        (math.nan, "s", 4, "-"),
+    ],
+)
+def test_a_figure_is_rounded_in_the_unit_it_is_shown_in(
+    value: float, unit: str, digits: int, shown: str
+) -> None:
+    assert format_value(value, unit, digits) == shown
+
+
+def test_a_rounding_that_reaches_the_next_unit_is_shown_in_it() -> None:
+    assert format_duration(59.99996) == "1min"
+    assert format_duration(0.99996e-3) == "1ms"
+    assert format_rate(9999.6) == "10k/s"  # not 1e+04/s
+    assert format_rate(math.inf) == "inf/s"
+
+
+def test_the_commands_and_the_check_show_figures_by_one_formatter() -> None:
+    from pushsim.check import _format, gate, output, slo_gate
+    from pushsim.cli import common, fit, live, plan, run, sweep
+    from pushsim.plan import _facts, planning
+
+    modules = (_format, gate, output, slo_gate, common, fit, live, plan, run, sweep)
+    for module in (*modules, _facts, planning):
+        assert getattr(module, "format_value", format_value) is format_value, module
+    assert not hasattr(common, "fmt_value")

@@ -1,25 +1,15 @@
-"""Figures as a check shows them: ``228.2ms``, ``80/s``, ``0.1%``, deltas."""
+"""Intervals and changes as a check shows them (``[220ms, 236ms]``, ``+0.5 pts``).
+
+Single figures are :func:`pushsim.quantities.format_value`'s.
+"""
 
 from __future__ import annotations
 
 import math
 
-from pushsim.quantities import format_duration, format_rate
+from pushsim.quantities import format_value
 
-__all__ = ["format_amount", "format_delta", "format_interval", "format_value"]
-
-
-def format_value(value: float, unit: str, digits: int = 4) -> str:
-    """A figure in its unit, to ``digits`` significant digits; NaN as ``-``."""
-    if math.isnan(value):
-        return "-"
-    if unit == "s":
-        return format_duration(float(f"{value:.{digits}g}"))
-    if unit == "1/s":
-        return format_rate(float(f"{value:.{digits}g}"))
-    if unit == "ratio":
-        return f"{100 * value:.{min(digits, 3)}g}%"
-    return f"{value:.{digits}g}"
+__all__ = ["format_amount", "format_delta", "format_interval"]
 
 
 def format_interval(low: float, high: float, unit: str) -> str:

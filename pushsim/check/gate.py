@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pushsim.check._format import format_amount, format_delta, format_value
+from pushsim.check._format import format_amount, format_delta
 from pushsim.check.baseline import Baseline, Estimate, changed_parts, estimate
 from pushsim.check.drift import Drift, Tolerance, compare
 from pushsim.check.result import CheckResult, CheckRow, ScenarioCheck
@@ -42,6 +42,7 @@ from pushsim.check.slo_gate import slo_verdicts
 from pushsim.check.sources import Source, load_all
 from pushsim.engines.base import Engine
 from pushsim.errors import PushsimError, PushsimWarning
+from pushsim.quantities import format_value
 from pushsim.result import Result
 from pushsim.scenario import Scenario
 from pushsim.simulate import simulate

@@ -21,8 +21,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import replace
 
-from pushsim.check._format import format_delta, format_interval, format_value
+from pushsim.check._format import format_delta, format_interval
 from pushsim.check.result import CheckResult, CheckRow, ScenarioCheck
+from pushsim.quantities import format_value
 
 __all__ = [
     "baseline_text",

@@ -26,8 +26,9 @@ from dataclasses import dataclass, replace
 
 from scipy import stats
 
-from pushsim.check._format import format_interval, format_value
+from pushsim.check._format import format_interval
 from pushsim.measures import unit_of
+from pushsim.quantities import format_value
 from pushsim.result import Result, verdict
 from pushsim.scenario import SLO
 from pushsim.stats import CONFIDENCE, Interval

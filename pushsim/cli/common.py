@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from pushsim import __version__
 from pushsim.errors import PushsimError, ScenarioError
-from pushsim.quantities import format_duration, format_rate
+from pushsim.quantities import format_value
 
 log = logging.getLogger("pushsim.cli")
 
@@ -94,38 +94,30 @@ def progress_bar(
         yield lambda done, of: bar.update(task, completed=done, total=of)
 
 
-def fmt_value(value: float, unit: str, digits: int = 4) -> str:
-    if isinstance(value, float) and math.isnan(value):
-        return "-"
-    if unit == "s":
-        return format_duration(float(f"{value:.{digits}g}"))
-    if unit == "1/s":
-        return format_rate(float(f"{value:.{digits}g}"))
-    if unit == "ratio":
-        return f"{100 * value:.{min(digits, 3)}g}%"
-    return f"{value:.{digits}g}"
-
-
 def cell(summary: Any, node: str, metric: str) -> str:
     row = summary[(summary.node == node) & (summary.metric == metric)]
     if row.empty:
         return "-"
     mean, low, high, unit = row.iloc[0][["mean", "ci_low", "ci_high", "unit"]]
-    text = fmt_value(mean, unit)
+    text = format_value(mean, unit)
     if math.isnan(low) or math.isnan(high):
         return text
     half = (high - low) / 2
     if abs((mean - low) - half) > 1e-9 * max(abs(half), 1e-300):
         # held to the metric's range at one end: show both ends
-        return f"{text} [{fmt_value(low, unit, digits=2)}, {fmt_value(high, unit, digits=2)}]"
-    return f"{text} ±{fmt_value(half, unit, digits=2)}"
+        ends = (format_value(end, unit, digits=2) for end in (low, high))
+        return f"{text} [{', '.join(ends)}]"
+    return f"{text} ±{format_value(half, unit, digits=2)}"
 
 
-def ensure_folder(folder: Path) -> None:
-    """Make the output folder now, so a bad --out fails before the simulation runs."""
+def ensure_folder(folder: Path, option: str) -> None:
+    """Make an output folder now, so that a bad one fails before any work is done.
+
+    ``option`` is the command-line option that gave the folder, for the message.
+    """
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise PushsimError(
-            f"--out {folder}: cannot make the folder: {error.strerror}"
+            f"{option} {folder}: cannot make the folder: {error.strerror}"
         ) from None

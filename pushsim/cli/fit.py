@@ -9,9 +9,9 @@ from typing import Any
 import click
 from rich.table import Table
 
-from pushsim.cli.common import ensure_folder, fmt_value, main, stdout, user_errors
+from pushsim.cli.common import ensure_folder, main, stdout, user_errors
 from pushsim.errors import PushsimError
-from pushsim.quantities import format_duration
+from pushsim.quantities import format_duration, format_value
 
 NAMES = {"trace": ("source", "work"), "callcenter": ("calls", "agents")}
 
@@ -91,9 +91,9 @@ NAMES = {"trace": ("source", "work"), "callcenter": ("calls", "agents")}
 def fit(trace: Path, **options: Any) -> None:
     """Fit arrival rates, the service law and patience from TRACE (a CSV); write a scenario."""
     with user_errors():
-        for folder in (options["plots"], options["report"]):
-            if folder is not None:
-                ensure_folder(folder)
+        for option in ("plots", "report"):
+            if options[option] is not None:
+                ensure_folder(options[option], f"--{option}")
         result = _fit(trace, options)
         text = result.to_yaml(command=_command(), **_settings(options))
         scenario = _check(text)
@@ -204,8 +204,8 @@ def _show(result: Any) -> None:
         p = result.patience
         stdout.print(
             f"patience: {p.abandoned} abandoned, {p.censored} censored waits; exponential "
-            f"mean {fmt_value(p.mean, 's')} (95% {fmt_value(p.mean_low, 's')} to "
-            f"{fmt_value(p.mean_high, 's')}); the scenario gets {p.law.describe()}",
+            f"mean {format_value(p.mean, 's')} (95% {format_value(p.mean_low, 's')} to "
+            f"{format_value(p.mean_high, 's')}); the scenario gets {p.law.describe()}",
             markup=False,
         )
         stdout.print(_laws_table("patience (censored)", p.candidates))

@@ -3,7 +3,9 @@
 Exit codes as for every command (0 success, 1 bad input, 2 usage), and 130
 when Ctrl-C (or SIGTERM) stopped the live run: the partial result is still
 printed and written, marked as partial. A run ended by ``--stop-on-failure``
-is partial too, but exits 0.
+at a failed handler call is printed and written, marked partial, too, and
+exits 1 with a line that names the delivery that failed, so that a CI job
+fails with it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from rich.table import Table
 
 from pushsim.cli.common import (
     ensure_folder,
-    fmt_value,
     main,
     stderr,
     stdout,
@@ -31,7 +32,8 @@ from pushsim.cli.common import (
 )
 from pushsim.cli.run import _slo_lines, _table, _write
 from pushsim.engines.live.clock import LOOPS
-from pushsim.quantities import format_duration
+from pushsim.errors import PushsimError
+from pushsim.quantities import format_duration, format_value
 
 #: Exit code of a run stopped by a signal (128 + SIGINT), after its partial output.
 INTERRUPTED = 130
@@ -135,9 +137,9 @@ def _overhead_table(result: Any) -> Table:
     table.add_column("value", justify="right")
     for metric, label in OVERHEAD_ROWS:
         mean, low, high = result.interval("engine", metric)
-        text = fmt_value(mean, "s")
+        text = format_value(mean, "s")
         if not (math.isnan(low) or math.isnan(high)):
-            text += f" ±{fmt_value((high - low) / 2, 's', digits=2)}"
+            text += f" ±{format_value((high - low) / 2, 's', digits=2)}"
         table.add_row(label, text)
     return table
 
@@ -189,7 +191,9 @@ def _write_live(result: Any, folder: Path, command: str) -> list[Path]:
 @click.option("--replications", "-r", type=click.IntRange(min=1), default=1,
               show_default=True, help="Live replications (each takes real time).")  # fmt: skip
 @click.option(
-    "--stop-on-failure", is_flag=True, help="End at the first failed handler call."
+    "--stop-on-failure",
+    is_flag=True,
+    help="End at the first failed handler call, and exit 1 after the partial result.",
 )
 def live(
     scenario: Path,
@@ -212,7 +216,7 @@ def live(
         check_speed(speed)
         model = with_duration(load_scenario(scenario), duration)
         if out is not None:
-            ensure_folder(out)
+            ensure_folder(out, "--out")
         _announce(model, speed, replications)
         command = shlex.join(["pushsim", *sys.argv[1:]])
         with _live_bar(replications, fmt == "table" and stderr.is_terminal) as bar:
@@ -234,8 +238,29 @@ def live(
         if out is not None:
             for path in _write_live(result, out, command):
                 stderr.print(f"wrote {path}", markup=False)
+        if result.stopped_on_failure and not result.interrupted:
+            raise PushsimError(_failure_line(result))
     if result.interrupted:
         sys.exit(INTERRUPTED)
+
+
+def _failure_line(result: Any) -> str:
+    """Which delivery's handler call failed first, for the run it stopped."""
+    visits = result.messages
+    failed = visits[visits.outcome == "failed"]
+    if failed.empty:
+        which = "a handler call failed"
+    else:
+        first = failed.sort_values(["replication", "finished_at"]).iloc[0]
+        which = (
+            f"the handler failed on message {first.message} at queue {first.node} "
+            f"(replication {first.replication}, at "
+            f"{format_duration(first.finished_at)} of scenario time)"
+        )
+    return (
+        f"--stop-on-failure: {which}; the run stopped at this first failure, and "
+        "what ran is printed and written, marked partial"
+    )
 
 
 def _comparison_table(comparison: Any) -> Table:
@@ -271,7 +296,7 @@ def _comparison_table(comparison: Any) -> Table:
             row.metric,
             _with_half(row.simulated, row.simulated_low, row.simulated_high, row.unit),
             _with_half(row.live, row.live_low, row.live_high, row.unit),
-            fmt_value(row.theory, row.unit),
+            format_value(row.theory, row.unit),
             _signed(row.difference, row.difference_low, row.difference_high, row.unit),
             overlap,
         )
@@ -279,20 +304,20 @@ def _comparison_table(comparison: Any) -> Table:
 
 
 def _with_half(mean: float, low: float, high: float, unit: str) -> str:
-    text = fmt_value(mean, unit)
+    text = format_value(mean, unit)
     if math.isnan(low) or math.isnan(high):
         return text
-    return f"{text} ±{fmt_value((high - low) / 2, unit, digits=2)}"
+    return f"{text} ±{format_value((high - low) / 2, unit, digits=2)}"
 
 
 def _signed(diff: float, low: float, high: float, unit: str) -> str:
     if math.isnan(diff):
         return "-"
     sign = "-" if diff < 0 else "+"
-    text = sign + fmt_value(abs(diff), unit)
+    text = sign + format_value(abs(diff), unit)
     if math.isnan(low) or math.isnan(high):
         return text
-    return f"{text} ±{fmt_value((high - low) / 2, unit, digits=2)}"
+    return f"{text} ±{format_value((high - low) / 2, unit, digits=2)}"
 
 
 def _write_comparison(comparison: Any, folder: Path, command: str) -> list[Path]:
@@ -341,12 +366,12 @@ def _answers(comparison: Any) -> list[tuple[str, str]]:
         items.append(
             (
                 "largest gap",
-                f"{worst.node} {worst.metric}: live {fmt_value(worst.live, worst.unit)} "
-                f"vs simulated {fmt_value(worst.simulated, worst.unit)}",
+                f"{worst.node} {worst.metric}: live {format_value(worst.live, worst.unit)} "
+                f"vs simulated {format_value(worst.simulated, worst.unit)}",
             )
         )
     late = comparison.live.interval("engine", "timer_lateness_mean").mean
-    items.append(("timer lateness, mean (real)", fmt_value(late, "s")))
+    items.append(("timer lateness, mean (real)", format_value(late, "s")))
     if comparison.partial:
         items.append(("status", "PARTIAL: the live run was stopped before its end"))
     return items
@@ -381,7 +406,7 @@ def compare(
         check_speed(speed)
         model = with_duration(load_scenario(scenario), duration)
         if out is not None:
-            ensure_folder(out)
+            ensure_folder(out, "--out")
         _announce(model, speed, live_replications)
         command = shlex.join(["pushsim", *sys.argv[1:]])
         with _live_bar(live_replications, fmt == "table" and stderr.is_terminal) as bar:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,8 @@ import click
 from rich.table import Table
 
 from pushsim.cli.common import ensure_folder, main, stderr, stdout, user_errors
-from pushsim.errors import PushsimError
+from pushsim.errors import PushsimError, ScenarioError
+from pushsim.quantities import format_value
 
 
 def _bounds(text: str | None) -> tuple[float, float] | None:
@@ -27,6 +31,49 @@ def _bounds(text: str | None) -> tuple[float, float] | None:
     return low, high
 
 
+#: The option that sets each parameter of ``plan()`` and ``plan_day()``.
+_OPTIONS = {
+    "slo": "--slo",
+    "vary": "--vary",
+    "load": "--load",
+    "cost": "--cost",
+    "replications": "--replications",
+    "max_replications": "--max-replications",
+    "bounds": "--bounds",
+    "confidence": "--confidence",
+}
+_LEADING_NAME = re.compile(r"[a-z_]+\b")
+
+
+@contextmanager
+def _named_as_options(given: dict[str, Any]) -> Iterator[None]:
+    """The library's errors about a parameter, naming the option the user typed.
+
+    ``given`` holds the options on the command line by parameter name; an error
+    that opens with one of them opens with its option instead
+    (``--max-replications must be ...``, not ``max_replications must be ...``).
+    """
+    try:
+        yield
+    except ScenarioError as error:
+        vary = [fault for fault in error.faults if fault.path == "vary"]
+        if "vary" not in given or len(vary) != len(error.faults):
+            raise
+        raise PushsimError(f"--vary {vary[0].message}") from None
+    except PushsimError as error:
+        raise PushsimError(_as_option(str(error), given)) from None
+
+
+def _as_option(text: str, given: dict[str, Any]) -> str:
+    match = _LEADING_NAME.match(text)
+    name = match.group() if match else ""
+    if name in _OPTIONS and name in given:
+        return _OPTIONS[name] + text[len(name) :]
+    if name == "queue" and "vary" in given:  # the day plan's queue comes from --vary
+        return f"--vary {given['vary']}: {text}"
+    return text
+
+
 def _facts(title: str, facts: list[tuple[str, str]]) -> Table:
     table = Table(title=title, show_header=False)
     table.add_column("what", style="bold")
@@ -34,12 +81,6 @@ def _facts(title: str, facts: list[tuple[str, str]]) -> Table:
     for what, figure in facts:
         table.add_row(what, figure)
     return table
-
-
-def _fmt(value: float, unit: str) -> str:
-    from pushsim.plan._facts import format_value
-
-    return format_value(value, unit)
 
 
 _EVIDENCE = (
@@ -88,9 +129,9 @@ def _evidence_row(plan: Any, key: tuple[Any, ...], sim: Any, theory: Any) -> lis
     if row is None:
         cells += ["-", "-", "-", "-"]
     else:
-        shown = _fmt(row["mean"], unit)
+        shown = format_value(row["mean"], unit)
         if not math.isnan(row.ci_low):
-            shown += f" [{_fmt(row.ci_low, unit)}, {_fmt(row.ci_high, unit)}]"
+            shown += f" [{format_value(row.ci_low, unit)}, {format_value(row.ci_high, unit)}]"
         colour = {"pass": "green", "fail": "red"}.get(row.verdict, "yellow")
         decides = (
             "-" if row.verdict != "inconclusive" else _needed(row.replications_needed)
@@ -98,7 +139,7 @@ def _evidence_row(plan: Any, key: tuple[Any, ...], sim: Any, theory: Any) -> lis
         cells += [shown, f"[{colour}]{row.verdict}[/]", str(row.replications), decides]
         cells[0] += " *" if row.chosen else ""
     predicted = theory.loc[key]["mean"] if key in theory.index else math.nan
-    cells.append("unstable" if predicted == math.inf else _fmt(predicted, unit))
+    cells.append("unstable" if predicted == math.inf else format_value(predicted, unit))
     return cells
 
 
@@ -168,6 +209,19 @@ def _is_day(model: Any, vary: str | None, day: bool | None) -> bool:
     return timed and (vary is None or vary.endswith("consumers.count"))
 
 
+def _day_queue(vary: str | None) -> str | None:
+    """The queue a day plan staffs: the one of ``--vary queues.NAME.consumers.count``."""
+    if vary is None:
+        return None
+    parts = vary.split(".")
+    if len(parts) != 4 or parts[0] != "queues" or parts[2:] != ["consumers", "count"]:
+        raise PushsimError(
+            f"--vary {vary}: a day plan varies a queue's consumer count, "
+            "queues.NAME.consumers.count; give --constant to plan another field"
+        )
+    return parts[1]
+
+
 def _progress(text: str) -> None:
     stderr.print(f"simulating {text}", markup=False, highlight=False)
 
@@ -233,8 +287,13 @@ def plan(
     command = shlex.join(["pushsim", *sys.argv[1:]])
     with user_errors():
         model = load_scenario(scenario)
+        if not slos and not model.experiment.slo:
+            raise PushsimError(
+                "--slo: no SLO to plan against; give one (such as --slo 'p99<=200ms') "
+                "or write experiment.slo in the scenario"
+            )
         if out is not None:
-            ensure_folder(out)
+            ensure_folder(out, "--out")
         common: dict[str, Any] = {
             "slo": list(slos) or None,
             "load": load,
@@ -243,18 +302,23 @@ def plan(
             "seed": seed,
             "confidence": confidence,
         }
-        if _is_day(model, vary, day):
-            queue = vary.split(".")[1] if vary else None
-            result = _day(model, common, queue=queue, within=within, chosen=day is None)
-        else:
-            result = _constant(
-                model,
-                common,
-                vary=vary,
-                bounds=_bounds(bounds),
-                headroom=headroom,
-                max_replications=max_replications,
-            )
+        given = {**common, "vary": vary, "bounds": bounds}
+        given["max_replications"] = max_replications
+        with _named_as_options({k: v for k, v in given.items() if v is not None}):
+            if _is_day(model, vary, day):
+                queue = _day_queue(vary)
+                result = _day(
+                    model, common, queue=queue, within=within, chosen=day is None
+                )
+            else:
+                result = _constant(
+                    model,
+                    common,
+                    vary=vary,
+                    bounds=_bounds(bounds),
+                    headroom=headroom,
+                    max_replications=max_replications,
+                )
         if out is not None:
             from pushsim.plan.document import write_report
 

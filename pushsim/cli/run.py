@@ -14,7 +14,6 @@ from rich.table import Table
 from pushsim.cli.common import (
     cell,
     ensure_folder,
-    fmt_value,
     main,
     progress_bar,
     stderr,
@@ -23,7 +22,7 @@ from pushsim.cli.common import (
 )
 from pushsim.errors import ScenarioError
 from pushsim.measures import unit_of
-from pushsim.quantities import format_duration
+from pushsim.quantities import format_duration, format_value
 
 
 @main.command()
@@ -100,7 +99,7 @@ def _theory_table(result: Any) -> Table | None:
             row.node,
             row.metric,
             cell(summary, row.node, row.metric),
-            fmt_value(row.theory, row.unit),
+            format_value(row.theory, row.unit),
             row.theory_model,
             verdict,
         )
@@ -113,9 +112,9 @@ def _slo_lines(result: Any) -> list[str]:
     for row in result.slo.itertuples():
         colour = colours[row.verdict]
         unit = unit_of(row.metric)
-        measured = fmt_value(row.mean, unit)
+        measured = format_value(row.mean, unit)
         if not (math.isnan(row.ci_low) or math.isnan(row.ci_high)):
-            low, high = fmt_value(row.ci_low, unit), fmt_value(row.ci_high, unit)
+            low, high = format_value(row.ci_low, unit), format_value(row.ci_high, unit)
             measured += f", 95% interval {low} to {high}"
         lines.append(
             f"  [{colour}]{row.verdict:>12}[/]  {row.slo}  (measured {measured})"
@@ -174,7 +173,7 @@ def run(
             load_scenario(scenario), replications=replications, seed=seed
         )
         if out is not None:
-            ensure_folder(out)
+            ensure_folder(out, "--out")
         show_bar = fmt == "table" and stderr.is_terminal
         with progress_bar(model.experiment.replications, show_bar) as progress:
             result = simulate(model, progress=progress)

@@ -13,7 +13,6 @@ from rich.table import Table
 
 from pushsim.cli.common import (
     ensure_folder,
-    fmt_value,
     main,
     progress_bar,
     stderr,
@@ -21,6 +20,7 @@ from pushsim.cli.common import (
     user_errors,
 )
 from pushsim.errors import PushsimError
+from pushsim.quantities import format_value
 
 #: The figures of the terminal table, per point, for the system.
 _COLUMNS = (
@@ -70,9 +70,9 @@ def _table(result: Any) -> Table:
                 cells.append("-")
                 continue
             mean, low, high, unit = row.iloc[0][["mean", "ci_low", "ci_high", "unit"]]
-            text = fmt_value(mean, unit)
+            text = format_value(mean, unit)
             if not (math.isnan(low) or math.isnan(high)):
-                text += f" ±{fmt_value((high - low) / 2, unit, digits=2)}"
+                text += f" ±{format_value((high - low) / 2, unit, digits=2)}"
             cells.append(text)
         load = f"{point.offered_load:.3g}" + (
             " [red](saturated)[/]" if point.saturated else ""
@@ -144,7 +144,7 @@ def sweep(
             load_scenario(scenario), replications=replications, seed=seed
         )
         if out is not None:
-            ensure_folder(out)
+            ensure_folder(out, "--out")
         with progress_bar(None, stderr.is_terminal, "runs") as progress:
             result = _stoppable(run_sweep)(
                 model,

@@ -4,12 +4,14 @@ A trace has one row a message. Its columns play five roles, each found under
 the role's own name unless ``columns`` maps the role to another column:
 
 - ``arrival`` (required): when the message arrived. Epoch seconds (or any
-  plain seconds), ISO timestamps (``2024-03-01T07:13:05``, with or without an
+  plain seconds, at most :data:`EPOCH_CEILING` either way: a timestamp ends
+  on 2262-04-11), ISO timestamps (``2024-03-01T07:13:05``, with or without an
   offset; an offset is converted to UTC), or clock times (``7:13:05``) that a
   ``date`` column places on their day;
 - ``date``: the day of a clock time (``2024-03-01``);
 - ``service``: the service duration in seconds (or a duration such as
-  ``250ms``), where the message was served;
+  ``250ms``), where the message was served; a duration is at most 10^9
+  seconds, about 32 years;
 - ``wait``: seconds between arrival and the start of service, or, for a
   message that abandoned, between arrival and abandonment;
 - ``outcome``: ``served``, ``abandoned`` or ``lost`` (and a few synonyms:
@@ -54,6 +56,9 @@ __all__ = ["OUTCOME_WORDS", "ROLES", "Trace", "as_trace", "parse_columns", "read
 ROLES = ("arrival", "date", "service", "wait", "outcome")
 #: Numbers at least this large in an arrival column are read as Unix epoch seconds.
 EPOCH_FLOOR = 1e8
+#: The largest number of seconds an arrival time may be: epoch seconds of the last
+#: instant a timestamp holds (2262-04-11), and so also about 292 years of plain seconds.
+EPOCH_CEILING = math.floor(pd.Timestamp.max.timestamp())
 DAY = 86400.0
 _COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
 
@@ -298,6 +303,14 @@ def _finite(seconds: np.ndarray, column: str, where: Where) -> None:
         raise PushsimError(
             f"{where.row(index)}: column {column!r} is {seconds[index]}; "
             "an arrival time must be a finite number of seconds"
+        )
+    far = np.abs(seconds) > EPOCH_CEILING
+    if far.any():
+        index = int(np.flatnonzero(far)[0])
+        raise PushsimError(
+            f"{where.row(index)}: column {column!r} is {seconds[index]:g}, out of the "
+            f"range of a timestamp; an arrival time in seconds must be between "
+            f"-{EPOCH_CEILING} and {EPOCH_CEILING} (as epoch seconds, up to 2262-04-11)"
         )
 
 

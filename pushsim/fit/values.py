@@ -1,7 +1,9 @@
 """The values of a trace's columns: durations and outcomes, checked row by row.
 
 A duration is a number of seconds, a duration with a unit (``250ms``,
-``1.5min``) or a clock-like span (``0:01:05``); it must be finite and >= 0.
+``1.5min``) or a clock-like span (``0:01:05``); it must be >= 0 and at most
+:data:`LONGEST` (about 32 years: a longer one is a fault in the data, and
+would overflow the fits of the laws).
 An outcome is one of the words of :data:`OUTCOME_WORDS`, compared without
 case or surrounding blanks. A fault names the file, the line, the column, the
 value and the rule.
@@ -19,7 +21,18 @@ import pandas as pd
 from pushsim.errors import PushsimError
 from pushsim.quantities import parse_duration
 
-__all__ = ["CLOCK", "OUTCOME_WORDS", "Where", "bad_value", "durations", "outcomes"]
+__all__ = [
+    "CLOCK",
+    "LONGEST",
+    "OUTCOME_WORDS",
+    "Where",
+    "bad_value",
+    "durations",
+    "outcomes",
+]
+
+#: The longest duration a trace may hold, in seconds (about 32 years).
+LONGEST = 1e9
 
 #: The words of each outcome (compared without case or surrounding blanks).
 OUTCOME_WORDS: dict[str, tuple[str, ...]] = {
@@ -75,6 +88,14 @@ def durations(values: pd.Series, role: str, where: Where) -> np.ndarray:
         raise PushsimError(
             f"{where.row(index)}: column {column!r} ({role}) is infinite; a duration "
             "must be a finite number of seconds"
+        )
+    long = seconds > LONGEST
+    if long.any():
+        index = int(np.flatnonzero(long)[0])
+        raise PushsimError(
+            f"{where.row(index)}: column {column!r} ({role}) is {seconds[index]:g}; a "
+            f"duration must be at most {LONGEST:.0f} seconds, about 32 years "
+            f"({int(long.sum())} rows are longer)"
         )
     return seconds
 

@@ -7,27 +7,14 @@ from typing import TYPE_CHECKING
 
 from pushsim.measures import unit_of
 from pushsim.plan._rule import FAIL
-from pushsim.quantities import format_duration, format_rate
+from pushsim.quantities import format_rate, format_value
 from pushsim.scenario import Scenario
 
 if TYPE_CHECKING:
     from pushsim.plan._evaluate import Judged
     from pushsim.plan._record import Plan
 
-__all__ = ["answer", "format_value", "rate_text"]
-
-
-def format_value(value: float, unit: str) -> str:
-    """A figure in its metric's unit: ``46.05ms``, ``720/s``, ``80%``."""
-    if math.isnan(value):
-        return "-"
-    if unit == "s":
-        return format_duration(float(f"{value:.4g}"))
-    if unit == "1/s":
-        return format_rate(float(f"{value:.4g}"))
-    if unit == "ratio":
-        return f"{100 * value:.3g}%"
-    return f"{value:.4g}"
+__all__ = ["answer", "rate_text"]
 
 
 def rate_text(scenario: Scenario, factor: float) -> str:

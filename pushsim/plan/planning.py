@@ -45,11 +45,11 @@ from pushsim.engines.base import Engine, Run
 from pushsim.errors import PushsimError
 from pushsim.measures import unit_of
 from pushsim.plan._evaluate import Judged, Predicted, predicted, simulated
-from pushsim.plan._facts import format_value
 from pushsim.plan._record import Headroom, Plan
 from pushsim.plan._rule import FAIL, INCONCLUSIVE, PASS, check_confidence
 from pushsim.plan._search import NoValue, highest, smallest
 from pushsim.plan._target import Target, check_cost, check_factor, target
+from pushsim.quantities import format_value
 from pushsim.scenario import Scenario, load_scenario
 from pushsim.simulate import with_overrides
 from pushsim.theory import offered_load
@@ -324,8 +324,8 @@ def _most_replications(most: int | None, replications: int) -> int:
         return replications
     if isinstance(most, bool) or not isinstance(most, int) or most < replications:
         raise PushsimError(
-            f"max_replications must be a whole number >= replications ({replications}), "
-            f"got {most!r}"
+            "max_replications must be a whole number >= the replications per point "
+            f"({replications}), got {most!r}"
         )
     return most
 

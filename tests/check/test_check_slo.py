@@ -12,9 +12,9 @@ from scipy import stats
 import pushsim
 from pushsim import theory
 from pushsim.check import CheckResult, CheckRow, check
-from pushsim.check._format import format_value
 from pushsim.check.slo_gate import replications_to_decide
 from pushsim.errors import PushsimWarning
+from pushsim.quantities import format_value
 from tests.check._support import MEAN_SERVICE, RATE, push
 
 

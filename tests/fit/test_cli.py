@@ -78,6 +78,19 @@ def test_fit_without_out_prints_the_scenario(tmp_path: Path) -> None:
         ("", None, "the file is empty"),
         ("arrival,service\n1,2\n", "service=svc", "no column 'svc'"),
         ("arrival\n1\n2\n", None, "has no service times of served messages"),
+        (
+            "arrival,service\n" + "".join(f"{1e20 + i * 1e5:g},1\n" for i in range(9)),
+            None,
+            "line 2: column 'arrival' is 1e+20, out of the range of a timestamp",
+        ),
+        (
+            "arrival,service\n"
+            + "".join(
+                f"{1.7e9 + 10 * i:.0f},{1e308 if i == 4 else 1 + i}\n" for i in range(9)
+            ),
+            None,
+            "line 6: column 'service' (service) is 1e+308; a duration must be at most",
+        ),
     ],
 )
 def test_bad_traces_exit_1_with_a_message(
@@ -105,3 +118,18 @@ def test_a_file_named_gz_that_is_not_gzip_is_refused(tmp_path: Path) -> None:
     fake.write_text("arrival\n1\n")
     with pytest.raises(PushsimError, match="is not a readable CSV file"):
         fit(fake)
+
+
+@pytest.mark.parametrize("option", ["--plots", "--report"])
+def test_a_folder_that_cannot_be_made_names_its_option(
+    tmp_path: Path, option: str
+) -> None:
+    trace = tmp_path / "t.csv"
+    trace.write_text("arrival,service\n1,2\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, _, stderr = _run(str(trace), option, str(blocker / "figures"))
+    assert code == 1
+    assert stderr.startswith(
+        f"error: {option} {blocker / 'figures'}: cannot make the folder"
+    )

@@ -101,6 +101,28 @@ def test_columns_map_roles_and_durations_take_units(tmp_path: Path) -> None:
             "a duration must be >= 0 (1 rows are negative)",
         ),
         (
+            "arrival,service\n1e20,1\n1e20,2\n",
+            None,
+            "line 2: column 'arrival' is 1e+20, out of the range of a timestamp; an "
+            "arrival time in seconds must be between -9223372036 and 9223372036",
+        ),
+        (
+            "arrival,service\n0,1\n1e20,2\n",
+            None,
+            "line 3: column 'arrival' is 1e+20, out of the range of a timestamp",
+        ),
+        (
+            "arrival,service\n1700000000,1\n1700000010,1e308\n",
+            None,
+            "line 3: column 'service' (service) is 1e+308; a duration must be at most "
+            "1000000000 seconds, about 32 years (1 rows are longer)",
+        ),
+        (
+            "arrival,wait\n1,2\n2,5e9\n",
+            None,
+            "line 3: column 'wait' (wait) is 5e+09; a duration must be at most",
+        ),
+        (
             "arrival,wait\n1,fast\n",
             None,
             "line 2: column 'wait' has 'fast', which is not a duration",

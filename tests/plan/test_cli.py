@@ -133,6 +133,70 @@ def test_bad_requests_exit_1_with_the_reason(
     assert isinstance(done.exception, SystemExit)  # a clean exit, not a traceback
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-r", "1"], "--replications must be at least 2 for a plan"),
+        (
+            ["--max-replications", "1"],
+            "--max-replications must be a whole number >= the replications per "
+            "point (4), got 1",
+        ),
+        (["--confidence", "1.5"], "--confidence must be a number between 0.5 and 1"),
+        (["--confidence", "nan"], "--confidence must be a number between 0.5 and 1"),
+        (["--cost", "-1"], "--cost must be a number >= 0 (per consumer-hour)"),
+        (["--load", "0"], "--load must be a finite number > 0, got 0.0"),
+        (["--vary", "load", "--load", "2"], "--load: give a rate factor"),
+        (["--bounds", "5:2"], "--bounds must satisfy 1 <= low < high"),
+        (["--bounds", "1.5:3"], "--bounds of queues.q.consumers.count must be whole"),
+        (["--vary", "queues.q.discipline"], "--vary 'queues.q.discipline': the field"),
+        (
+            ["--vary", "queues.zz.consumers.count"],
+            "--vary must be 'load' or the path of a field of this scenario, got "
+            "'queues.zz.consumers.count': queues has no 'zz'",
+        ),
+        (["--slo", "p99 < fast"], "--slo 'p99 < fast'"),
+    ],
+)
+def test_a_bad_option_is_named_as_the_user_typed_it(
+    mmc_file: Path, args: list[str], message: str
+) -> None:
+    slo = [] if "--slo" in args else ["--slo", "p99<=1s"]
+    done = invoke("plan", str(mmc_file), "--no-headroom", *slo, *args)
+    assert done.exit_code == 1, done.output
+    assert done.stderr.startswith(f"error: {message}"), done.stderr
+    assert "_replications" not in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+def test_a_plan_without_an_slo_asks_for_the_option(mmc_file: Path) -> None:
+    done = invoke("plan", str(mmc_file))
+    assert done.exit_code == 1, done.output
+    assert "error: --slo: no SLO to plan against" in done.stderr
+    assert "slo=" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-r", "1"], "--replications must be a whole number >= 2 for the day check"),
+        (["--load", "0"], "--load must be a finite number > 0"),
+        (
+            ["--vary", "load"],
+            "--vary load: a day plan varies a queue's consumer count",
+        ),
+        (
+            ["--vary", "queues.zz.consumers.count"],
+            "--vary queues.zz.consumers.count: queue 'zz': no such queue",
+        ),
+    ],
+)
+def test_the_day_plan_names_the_options_too(args: list[str], message: str) -> None:
+    done = invoke("plan", str(SCENARIOS / "staffing.yaml"), "--day", *args)
+    assert done.exit_code == 1, done.output
+    assert done.stderr.startswith(f"error: {message}"), done.stderr
+    assert isinstance(done.exception, SystemExit)
+
+
 @pytest.mark.slow
 def test_the_shipped_mmc_scenario_plans_erlang_c_s_count() -> None:
     done = pushsim(

@@ -119,6 +119,40 @@ def test_compare_json_and_out(small: Path, tmp_path: Path) -> None:
     assert (out / "report.html").exists() and (out / "latency-cdf.png").exists()
 
 
+FAILING_HANDLER = """
+import asyncio
+
+async def third_fails(delivery):
+    await asyncio.sleep(0)
+    if delivery.message == 3:
+        raise ValueError("push 3 refused")
+"""
+
+
+@pytest.mark.live
+def test_stop_on_failure_exits_1_naming_the_delivery_after_the_partial_result(
+    small: Path, tmp_path: Path
+) -> None:
+    handler = tmp_path / "failing.py"
+    handler.write_text(FAILING_HANDLER, encoding="utf-8")
+    out = tmp_path / "out"
+    args = ("live", str(small), "--speed", "20", "-r", "3", "--format", "json")
+    args += ("--handler", f"{handler}:third_fails")
+    code, text, err = invoke(*args, "--stop-on-failure", "--out", str(out))
+    assert code == 1, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(
+        "error: --stop-on-failure: the handler failed on message 3 at queue q "
+        "(replication 0, at "
+    ), err
+    assert "the run stopped at this first failure" in last
+    document = json.loads(text)  # what ran is still printed and written
+    assert document["partial"] is True and document["replications"] == 1
+    assert json.loads((out / "summary.json").read_text())["partial"] is True
+    code, _, err = invoke(*args)  # without the flag the run goes on and succeeds
+    assert code == 0, err
+
+
 @pytest.mark.live
 def test_ctrl_c_prints_the_partial_result_and_exits_130(
     small: Path, monkeypatch: pytest.MonkeyPatch

@@ -94,6 +94,25 @@ def test_stop_on_failure_ends_the_run_at_the_first_failure() -> None:
     assert any("first failed delivery" in note for note in engine.notes)
 
 
+def test_stop_on_failure_starts_no_replication_after_the_failed_one() -> None:
+    with pytest.warns(PushsimWarning):
+        result = run_live(
+            line(),
+            handler=odd_ones_fail,
+            clock="virtual",
+            replications=3,
+            stop_on_failure=True,
+        )
+    assert result.stopped_on_failure and result.partial and not result.interrupted
+    assert [run.replication for run in result.runs] == [0]
+    assert any("stopped at its first failed delivery" in n for n in result.notes)
+    with pytest.warns(PushsimWarning):
+        going_on = run_live(
+            line(), handler=odd_ones_fail, clock="virtual", replications=2
+        )
+    assert not going_on.stopped_on_failure and len(going_on.runs) == 2
+
+
 HANDLER_FILE = """
 import asyncio
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pushsim.engines.base import OUTCOMES, Outcome, Run
-from pushsim.scenario import SYSTEM, Scenario
+from pushsim.scenario import SYSTEM, ConsumerGroup, Scenario
 from pushsim.scenario.slo import metric_kind, percentile_name
 from pushsim.stats import mser5
 
@@ -51,7 +51,7 @@ class Prepared:
     """A run's records with the intervals that every window needs."""
 
     run: Run
-    servers: dict[int, int]
+    consumers: dict[int, ConsumerGroup]
     percentiles: tuple[float, ...]
     fanout: bool
     node: np.ndarray
@@ -85,11 +85,11 @@ def prepare(run: Run, scenario: Scenario, percentiles: Iterable[float]) -> Prepa
     service = np.where(served, finished - started, 0.0)
     size = int(c["message"].max()) + 1 if c["message"].size else 0
     total = np.bincount(c["message"], weights=service, minlength=size)
-    servers = {i: scenario.queues[n].consumers.count for i, n in enumerate(run.nodes)}
+    consumers = {i: scenario.queues[n].consumers for i, n in enumerate(run.nodes)}
     fanout = any(p.fans_out for p in scenario.producers.values())
     return Prepared(
         run=run,
-        servers=servers,
+        consumers=consumers,
         percentiles=tuple(sorted(set(percentiles))),
         fanout=fanout,
         node=c["node_id"],
@@ -146,9 +146,10 @@ def _node_metrics(
         lost = np.count_nonzero(cohort & (p.outcome == code))
         out[(name, metric)] = lost / arrivals if arrivals else math.nan
     busy = here & ~np.isnan(p.started)
-    out[(name, "utilisation")] = _overlap(p.started[busy], p.node_end[busy], a, b) / (
-        p.servers[index] * span
-    )
+    # Busy time over the consumer time on duty (a schedule's changes included).
+    on_duty = p.consumers[index].consumer_time(a, b)
+    worked = _overlap(p.started[busy], p.node_end[busy], a, b)
+    out[(name, "utilisation")] = worked / on_duty if on_duty > 0 else math.nan
     entered = here & ~np.isnan(enq)
     out[(name, "queue_length")] = (
         _overlap(enq[entered], p.wait_end[entered], a, b) / span

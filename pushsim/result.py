@@ -123,12 +123,9 @@ class Result:
         )
         for index, name in enumerate(run.nodes):
             queue = self.scenario.queues[name]
-            load = (
-                entered[index]
-                / span
-                * queue.consumers.service.mean
-                / queue.consumers.count
-            )
+            on_duty = queue.consumers.consumer_time(warm.instant, warm.horizon) / span
+            work = entered[index] / span * queue.consumers.service.mean
+            load = work / on_duty if on_duty > 0 else (math.inf if work else 0.0)
             if load >= 1.0 and queue.capacity is None and queue.ttl is None:
                 self._warn(
                     f"queue {name} is overloaded: its offered load is {load:.3g} >= 1, so "

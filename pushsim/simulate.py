@@ -40,7 +40,20 @@ def with_overrides(
         update["experiment"] = scenario.experiment.model_copy(
             update={"replications": replications}
         )
-    return scenario.model_copy(update=update) if update else scenario
+    if not update:
+        return scenario
+    derived = scenario.model_copy(update=update)
+    # Kept apart too, so that a scenario derived from the file by with_values
+    # keeps them.
+    derived._overrides = {
+        **scenario._overrides,
+        **{
+            k: v
+            for k, v in (("seed", seed), ("replications", replications))
+            if v is not None
+        },
+    }
+    return derived
 
 
 def simulate(

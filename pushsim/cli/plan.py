@@ -151,38 +151,25 @@ def _needed(value: Any) -> str:
         return "never"
 
 
-_DAY_COLUMNS = (
-    "from",
-    "rate",
-    "offered",
-    "MOL load",
-    "naive",
-    "MOL",
-    "naive check",
-    "MOL check",
-)
+#: How the day table heads each schedule's counts and verdicts.
+_DAY_TITLES = {"naive": "naive", "mol": "MOL", "current": "current"}
 
 
 def _day_table(day: Any) -> Table:
     from pushsim.plan._dayrecord import clock
 
     verdicts = day.verdicts
+    names = list(day.schedules)
     table = Table(title=f"{day.scenario.name}: consumers of {day.queue} by interval")
-    for label in (
-        "from",
-        "rate",
-        "offered",
-        "MOL load",
-        "naive",
-        "MOL",
-        "naive check",
-        "MOL check",
-    ):
+    labels = ["from", "rate", "offered", "MOL load"]
+    labels += [_DAY_TITLES[n] for n in names]
+    labels += [f"{_DAY_TITLES[n]} check" for n in names]
+    for label in labels:
         table.add_column(label, justify="right")
     colours = {"pass": "green", "fail": "red", "inconclusive": "yellow"}
     for i, row in enumerate(day.schedule.itertuples()):
         checks = []
-        for name in ("naive", "mol"):
+        for name in names:
             verdict = verdicts[name].iloc[i] if len(verdicts) else "-"
             checks.append(f"[{colours.get(verdict, 'default')}]{verdict}[/]")
         table.add_row(
@@ -190,8 +177,7 @@ def _day_table(day: Any) -> Table:
             f"{row.arrival_rate * 3600:.4g}/h",
             f"{row.offered_load:.3g}",
             f"{row.mol_load:.3g}",
-            str(row.naive),
-            str(row.mol),
+            *(str(getattr(row, name)) for name in names),
             *checks,
         )
     return table

@@ -66,7 +66,7 @@ def _answers(fit: Fit, scenario: Scenario | None) -> list[tuple[str, str]]:
         )
     if scenario is not None:
         queue = next(iter(scenario.queues.values()))
-        answers.append(("consumers in the scenario", str(queue.consumers.count)))
+        answers.append(("consumers in the scenario", queue.consumers.describe_count()))
     return answers
 
 

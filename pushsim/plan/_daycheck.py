@@ -1,32 +1,51 @@
 """Judging a staffing schedule interval by interval, from simulated days.
 
-Each replication of the day (see :mod:`._dayrun`) is measured per interval
-of the schedule: the latencies and the expiry rate of the messages that
-*arrived* in the interval (served messages only for times, as everywhere in
-pushsim), the utilisation as the consumers' busy time in the interval over
-the consumer time the schedule gives it, and the offered rate. Each
-interval's metric gets its interval over replications and a verdict by the
-rule of :mod:`._rule`. A day in which no message of the interval was served
-gives no figure, and an interval with none in any day is judged
+The schedule becomes the queue's consumer count (a staffing profile, see
+:mod:`pushsim.scenario.staffing`) and the day is simulated by the engine,
+like any scenario. A profile that repeats is simulated for a warm-up day
+first, so the measured day starts with the backlog of the evening before;
+the run goes on for one more period after the measured day, so that the
+messages of its last intervals are served and measured rather than cut off
+(a message still waiting at the end of that is left out, as in every
+pushsim measure, and the check says how many there were).
+
+Each replication is measured per interval of the schedule with the measures
+of any run over a window (:func:`pushsim.measures.window_metrics`): the
+latencies and the expiry rate of the messages that *arrived* in the
+interval (served messages only for times), the utilisation as the busy time
+in the interval over the consumer time the schedule gives it, and the rates.
+Each interval's metric gets its interval over replications and a verdict by
+the rule of :mod:`._rule`. A day in which no message of the interval was
+served gives no figure, and an interval with none in any day is judged
 ``no messages`` (nothing there to miss the SLO).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pushsim.errors import PushsimError
-from pushsim.plan._dayrun import DayRun, run_day
+from pushsim.engines.base import Outcome
+from pushsim.errors import PushsimError, PushsimWarning
+from pushsim.measures import Prepared, prepare, window_metrics
 from pushsim.plan._rule import Estimate, estimate, replications_needed, verdict
-from pushsim.scenario import SYSTEM, Scenario
+from pushsim.scenario import SYSTEM, Scenario, with_values
 from pushsim.scenario.slo import SLO, percentile_name
+from pushsim.simulate import simulate, with_overrides
 
-__all__ = ["CHECK_COLUMNS", "NO_MESSAGES", "check_schedule", "day_metric"]
+__all__ = [
+    "CHECK_COLUMNS",
+    "NO_MESSAGES",
+    "check_schedule",
+    "day_metric",
+    "day_scenario",
+    "schedule_count",
+]
 
 #: The verdict of an interval in which no simulated day served a message.
 NO_MESSAGES = "no messages"
@@ -72,55 +91,41 @@ def day_metric(slo: SLO, queue: str) -> None:
     )
 
 
-def _latency(values: np.ndarray, metric: str, slo: SLO) -> float:
-    if values.size == 0:
-        return math.nan
-    if metric.endswith("_mean"):
-        return float(values.mean())
-    assert slo.percentile is not None
-    return float(np.percentile(values, slo.percentile))
-
-
-def _busy(run: DayRun, a: float, b: float) -> float:
-    served = ~run.expired
-    lo = np.maximum(run.started_at[served], a)
-    hi = np.minimum(run.finished_at[served], b)
-    length = hi - lo
-    return float(np.sum(length[length > 0]))
-
-
-def _value(run: DayRun, slo: SLO, a: float, b: float, consumers: int) -> float:
-    """One SLO's metric over the messages that arrived in [a, b)."""
-    lo, hi = np.searchsorted(run.arrived_at, [a, b])
-    if slo.metric == "utilisation":
-        return _busy(run, a, b) / (consumers * (b - a))
-    if slo.metric == "offered_rate":
-        return float(hi - lo) / (b - a)
-    if slo.metric == "throughput":
-        done = run.finished_at[~run.expired]
-        return float(np.count_nonzero((done >= a) & (done < b))) / (b - a)
-    if slo.metric in ("drop_rate", "expiry_rate"):
-        if hi == lo:
-            return math.nan
-        lost = run.expired[lo:hi] if slo.metric == "expiry_rate" else np.zeros(0)
-        return float(np.count_nonzero(lost)) / float(hi - lo)
-    served = ~run.expired[lo:hi]
-    arrived = run.arrived_at[lo:hi][served]
-    started = run.started_at[lo:hi][served]
-    finished = run.finished_at[lo:hi][served]
-    family = slo.metric.rsplit("_", 1)[0]
-    times = {
-        "sojourn": finished - arrived,
-        "wait": started - arrived,
-        "service": finished - started,
-    }[family]
-    return _latency(times, slo.metric, slo)
-
-
 def _label(slo: SLO) -> str:
     if slo.percentile is None:
         return slo.metric
     return f"{slo.metric.rsplit('_', 1)[0]}_{percentile_name(slo.percentile)}"
+
+
+def schedule_count(counts: np.ndarray, interval: float, repeat: bool) -> dict[str, Any]:
+    """A consumer count that follows ``counts`` by interval, as a scenario writes it."""
+    return {
+        "profile": [int(c) for c in counts],
+        "interval": float(interval),
+        "repeat": bool(repeat),
+    }
+
+
+def day_scenario(
+    scenario: Scenario,
+    queue: str,
+    counts: np.ndarray,
+    interval: float,
+    repeat: bool,
+    horizon: float,
+    replications: int,
+) -> Scenario:
+    """``scenario`` with ``counts`` consumers by interval, run until ``horizon``."""
+    model = with_values(
+        scenario,
+        {
+            f"queues.{queue}.consumers.count": schedule_count(counts, interval, repeat),
+            "experiment.duration": float(horizon),
+            "experiment.messages": None,
+            "experiment.warmup": 0,
+        },
+    )
+    return with_overrides(model, replications=replications, seed=scenario.seed)
 
 
 def check_schedule(
@@ -134,25 +139,36 @@ def check_schedule(
     *,
     replications: int,
     confidence: float,
+    repeat: bool = True,
 ) -> pd.DataFrame:
     """Simulate ``replications`` days with ``counts`` and judge every interval.
 
     The measured day starts at ``offset`` (after a warm-up day when the
     profile repeats); one row per interval and SLO (:data:`CHECK_COLUMNS`),
-    plus one ``utilisation`` row per interval.
+    plus one ``utilisation`` row per interval. ``frame.attrs["unfinished"]``
+    counts the messages of the measured day still waiting or in service when
+    the run ended, over every replication.
     """
     steps = len(counts)
-    horizon = offset + steps * interval
-    runs = [
-        run_day(scenario, queue, counts, interval, horizon, r)
-        for r in range(replications)
-    ]
+    day = steps * interval
+    model = day_scenario(
+        scenario, queue, counts, interval, repeat, offset + 2 * day, replications
+    )
     measured = [*slos, _utilisation_slo(queue)]
+    with warnings.catch_warnings():
+        # The run's own warnings speak of the whole run; the verdicts below
+        # are per interval.
+        warnings.simplefilter("ignore", PushsimWarning)
+        result = simulate(model)
+    qs = [s.percentile for s in measured if s.percentile is not None]
+    runs = [prepare(run, model, qs) for run in result.runs]
     rows: list[dict[str, Any]] = []
     for i in range(steps):
         a, b = offset + i * interval, offset + (i + 1) * interval
+        windows = [window_metrics(p, a, b) for p in runs]
         for j, slo in enumerate(measured):
-            values = [_value(run, slo, a, b, int(counts[i])) for run in runs]
+            key = (slo.node, _label(slo))
+            values = [w.get(key, math.nan) for w in windows]
             # A day in which no message of the interval was served has no figure.
             known = [v for v in values if not math.isnan(v)]
             top = 1.0 if slo.metric in _SHARES else math.inf
@@ -178,7 +194,14 @@ def check_schedule(
             )
     frame = pd.DataFrame(rows, columns=CHECK_COLUMNS)
     frame["replications_needed"] = frame["replications_needed"].astype("Int64")
+    frame.attrs["unfinished"] = sum(_unfinished(p, offset, offset + day) for p in runs)
     return frame
+
+
+def _unfinished(p: Prepared, a: float, b: float) -> int:
+    """Messages that arrived in ``[a, b)`` and were still in the system at the end."""
+    arrived = (p.enqueued >= a) & (p.enqueued < b)
+    return int(np.count_nonzero(arrived & (p.outcome == Outcome.IN_SYSTEM)))
 
 
 def _verdict(slo: SLO, value: Estimate) -> str:

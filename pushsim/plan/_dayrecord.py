@@ -8,16 +8,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pushsim.plan._daycheck import NO_MESSAGES
+from pushsim.plan._daycheck import NO_MESSAGES, schedule_count
 from pushsim.plan._rule import FAIL, INCONCLUSIVE, PASS, combined
 from pushsim.quantities import format_duration
-from pushsim.scenario import Scenario
+from pushsim.scenario import Scenario, with_values
 from pushsim.scenario.slo import SLO
 
 __all__ = ["SCHEDULES", "DayPlan"]
 
-#: The two schedules of a day plan, as the tables name them.
+#: The two schedules that every day plan makes, as the tables name them; a
+#: queue whose count is already a schedule adds its own as ``current``.
 SCHEDULES = ("naive", "mol")
+
+
+#: How the answer names each schedule.
+_TITLES = {"naive": "naive", "mol": "MOL", "current": "current"}
 
 
 def clock(seconds: float) -> str:
@@ -37,8 +42,9 @@ class DayPlan:
     seconds from the start of the profile, loads in erlangs; ``mol_load`` is
     the peak or the mean of m(t) in the interval, as ``within`` says);
     ``check`` one row per schedule, interval and SLO (see :mod:`._daycheck`),
-    or None when the day was not simulated. ``price`` is the cost of a
-    consumer-hour.
+    or None when the day was not simulated; ``unfinished`` per schedule the
+    messages of the measured day still in the system when its simulation
+    ended (left out of the check). ``price`` is the cost of a consumer-hour.
     """
 
     scenario: Scenario = field(repr=False)
@@ -52,12 +58,27 @@ class DayPlan:
     replications: int
     models: tuple[str, ...] = ()
     within: str = "peak"
+    unfinished: dict[str, int] = field(default_factory=dict)
+    repeat: bool = True
+    schedules: tuple[str, ...] = SCHEDULES
 
     def counts(self, name: str) -> np.ndarray:
         """The consumers per interval of schedule ``naive`` or ``mol``."""
-        if name not in SCHEDULES:
-            raise KeyError(f"no schedule {name!r}; the schedules are {SCHEDULES}")
+        if name not in self.schedules:
+            raise KeyError(f"no schedule {name!r}; the schedules are {self.schedules}")
         return self.schedule[name].to_numpy()
+
+    def staffed(self, name: str) -> Scenario:
+        """The scenario with schedule ``name`` as the queue's consumer count.
+
+        Its ``consumers.count`` becomes ``{profile: [...], interval: ...}``
+        (repeating as the rate profile does); everything else is the
+        scenario's own, so it runs, sweeps and checks like any other.
+        """
+        count = schedule_count(self.counts(name), self.interval, self.repeat)
+        return with_values(
+            self.scenario, {f"queues.{self.queue}.consumers.count": count}
+        )
 
     def consumer_hours(self, name: str) -> float:
         """The consumer-hours schedule ``name`` pays for over the profile."""
@@ -75,14 +96,14 @@ class DayPlan:
         mol_missed`` (the SLOs missed or too close to call). Empty without a check.
         """
         if self.check is None:
-            return pd.DataFrame(columns=["interval", "start", *SCHEDULES])
+            return pd.DataFrame(columns=["interval", "start", *self.schedules])
         judged = self.check[self.check.slo != ""]
         rows = []
         for (interval, start), group in judged.groupby(
             ["interval", "start"], sort=True
         ):
             row: dict[str, object] = {"interval": interval, "start": start}
-            for name in SCHEDULES:
+            for name in self.schedules:
                 part = group[group.schedule == name]
                 verdicts = [v for v in part.verdict if v != NO_MESSAGES]
                 row[name] = combined(verdicts) if verdicts else NO_MESSAGES
@@ -100,39 +121,43 @@ class DayPlan:
         frame.insert(1, "from", [clock(s) for s in frame.start])
         verdicts = self.verdicts
         if len(verdicts):
-            for name in SCHEDULES:
+            for name in self.schedules:
                 frame[f"{name}_check"] = verdicts[name].to_numpy()
         return frame.drop(columns=["start", "end"])
 
     def answer(self) -> list[tuple[str, str]]:
         """The key facts of the day plan, as (what, figure) pairs."""
+        hours = ", ".join(
+            f"{_TITLES[n]} {self.consumer_hours(n):.4g}" for n in self.schedules
+        )
         facts = [
             ("intervals", f"{len(self.schedule)} of {format_duration(self.interval)}"),
-            (
-                "consumer-hours",
-                f"MOL {self.consumer_hours('mol'):.4g}, naive "
-                f"{self.consumer_hours('naive'):.4g}",
-            ),
-            ("where they differ", self._differences()),
+            ("consumer-hours", hours),
+            ("where they differ", self._differences("mol", "naive")),
         ]
+        if "current" in self.schedules:
+            facts.append(("current against MOL", self._differences("current", "mol")))
         if self.price is not None:
-            mol, naive = self.cost("mol"), self.cost("naive")
-            facts.append(("cost", f"MOL {mol:.4g}, naive {naive:.4g}"))
+            costs = ", ".join(
+                f"{_TITLES[n]} {self.cost(n):.4g}" for n in self.schedules
+            )
+            facts.append(("cost", costs))
         if self.check is not None:
-            for name in SCHEDULES:
-                facts.append((f"check of the {name} plan", self._check_text(name)))
+            for name in self.schedules:
+                what = "schedule" if name == "current" else "plan"
+                facts.append((f"check of the {name} {what}", self._check_text(name)))
         facts.append(("theory", "; ".join(self.models) or "-"))
         return facts
 
-    def _differences(self) -> str:
-        frame = self.schedule[self.schedule.difference != 0]
-        if frame.empty:
-            return "nowhere: the two plans agree"
-        parts = [
-            f"{clock(s)} {d:+d}"
-            for s, d in zip(frame.start, frame.difference, strict=True)
-        ]
-        return f"{len(frame)} intervals (MOL minus naive): " + ", ".join(parts)
+    def _differences(self, name: str, other: str) -> str:
+        difference = self.counts(name) - self.counts(other)
+        where = np.flatnonzero(difference)
+        if where.size == 0:
+            return "nowhere: the two agree"
+        starts = self.schedule.start.to_numpy()
+        parts = [f"{clock(starts[i])} {int(difference[i]):+d}" for i in where]
+        label = f"{_TITLES[name]} minus {_TITLES[other]}"
+        return f"{where.size} intervals ({label}): " + ", ".join(parts)
 
     def _check_text(self, name: str) -> str:
         verdicts = self.verdicts
@@ -146,7 +171,14 @@ class DayPlan:
         if len(close):
             text += "; too close to call in " + ", ".join(clock(s) for s in close.start)
         reps = self.replications
-        return f"{text} ({reps} simulated days, {self.confidence:.0%} intervals)"
+        text += f" ({reps} simulated days, {self.confidence:.0%} intervals)"
+        left = self.unfinished.get(name, 0)
+        if left:
+            text += (
+                f"; {left} messages of the day were still in the system when the "
+                "simulation ended and are left out"
+            )
+        return text
 
     def _repr_html_(self) -> str:
         rows = "".join(

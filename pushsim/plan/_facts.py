@@ -100,7 +100,7 @@ def _utilisation(plan: Plan) -> list[tuple[str, str]]:
     for row in plan.utilisation.itertuples():
         shown = interval_text(row.mean, row.ci_low, row.ci_high, "ratio")
         facts.append(
-            (f"{row.node} utilisation", f"{shown} ({row.consumers} consumers)")
+            (f"{row.node} utilisation", f"{shown} ({row.consumers:g} consumers)")
         )
     return facts
 
@@ -130,7 +130,7 @@ def answer(plan: Plan) -> list[tuple[str, str]]:
         facts.append(
             (
                 "cost",
-                f"{plan.consumers} consumers: {per_hour:.4g} per hour, "
+                f"{plan.consumers:g} consumers: {per_hour:.4g} per hour, "
                 f"{24 * per_hour:.4g} per day",
             )
         )

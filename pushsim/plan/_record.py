@@ -96,7 +96,7 @@ class Plan:
     theory_value: float | None
     theory_model: str
     headroom: Headroom
-    consumers: int
+    consumers: float
     cost_per_hour: float | None
     at_plan: Judged = field(repr=False)
     next_point: Judged | None = field(repr=False)
@@ -151,7 +151,8 @@ class Plan:
         """Assemble the plan from the points a search judged."""
         key = points.key(value)
         scenario = goal.at(key[0], factor=key[1])
-        consumers = sum(q.consumers.count for q in scenario.queues.values())
+        # On duty on average: a schedule counts by its time-average.
+        consumers = math.fsum(q.consumers.mean_count for q in scenario.queues.values())
         if goal.varies_load:
             above = headroom.above
             next_key = None if above is None else points.key(above)
@@ -312,7 +313,7 @@ def _utilisation(scenario: Scenario, judged: Judged) -> pd.DataFrame:
     rows = [
         {
             "node": name,
-            "consumers": scenario.queues[name].consumers.count,
+            "consumers": scenario.queues[name].consumers.mean_count,
             "mean": est.mean,
             "ci_low": est.low,
             "ci_high": est.high,

@@ -33,19 +33,20 @@ they agree; as service times grow towards the interval length, MOL asks
 for fewer consumers at the start of a rise and more just after a peak, and
 it is there that the naive plan misses its SLO.
 
-The check: both schedules are simulated over the whole day
-(:mod:`._dayrun`: the engine's own random streams, consumers added and
-removed at the boundaries) and every interval's SLO metric is judged by its
-confidence interval over replications (:mod:`._daycheck`). A profile that
-repeats is simulated for a warm-up day first, so the measured day starts
-with the backlog of the evening before, as the MOL's periodic steady state
-assumes.
+The check: each schedule becomes the queue's consumer count (a staffing
+profile, ``count: {profile: [...], interval: 1h}``) and the whole day is
+simulated by the engine, consumers added and removed at the boundaries;
+every interval's SLO metric is judged by its confidence interval over
+replications (:mod:`._daycheck`). A profile that repeats is simulated for a
+warm-up day first, so the measured day starts with the backlog of the
+evening before, as the MOL's periodic steady state assumes.
+:meth:`DayPlan.staffed` gives the scenario with either schedule, to
+simulate, sweep or save.
 
 Limits: one queue, FIFO, without a capacity, fed straight by producers
-(no balancer, fan-out or onward routing); producers that are not a profile
-count at their long-run rate, as steady Poisson arrivals. The engine has no
-consumer count that changes in time, which is why the check runs on its own
-simulation of that queue.
+(no balancer, fan-out or onward routing), because the stationary models
+that staff each interval are those of one such queue; producers that are
+not a profile count at their long-run rate, as steady Poisson arrivals.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ from pushsim.plan._offered import SAMPLE, RateProfile, offered
 from pushsim.plan._rule import check_confidence
 from pushsim.plan._search import NoValue, smallest
 from pushsim.plan._target import check_cost, check_factor, parse_slos
+from pushsim.quantities import format_duration
 from pushsim.scenario import Producer, Scenario, load_scenario, scaled
 from pushsim.scenario.slo import SLO
 from pushsim.simulate import with_overrides
@@ -143,6 +145,29 @@ def _profile(scenario: Scenario) -> RateProfile:
         else:
             rates += float(arrivals.rate)
     return RateProfile(rates, interval, repeat)
+
+
+def _current(scenario: Scenario, queue: str, profile: RateProfile) -> np.ndarray | None:
+    """The queue's own schedule by the profile's intervals, when it has one."""
+    staffing = scenario.queues[queue].consumers.staffing
+    if staffing is None:
+        return None
+    size = profile.rates.size
+    same = (
+        len(staffing.profile) == size
+        and math.isclose(staffing.interval, profile.interval)
+        and staffing.repeat == profile.repeat
+    )
+    if not same:
+        how = "repeating" if profile.repeat else "once"
+        raise PushsimError(
+            f"queues.{queue}.consumers.count: the day plan compares a schedule with "
+            f"its own interval by interval, so it needs the rate profile's {size} "
+            f"intervals of {format_duration(profile.interval)} ({how}); got "
+            f"{len(staffing.profile)} of {format_duration(staffing.interval)} "
+            f"({'repeating' if staffing.repeat else 'once'})"
+        )
+    return np.asarray(staffing.profile, dtype=int)
 
 
 class _Staffing:
@@ -253,6 +278,10 @@ def plan_day(
 ) -> DayPlan:
     """Consumers per interval of a rate profile: the MOL plan beside the naive one.
 
+    When the queue's consumer count is itself a schedule with the profile's
+    intervals (what is staffed now), it is checked as a third schedule,
+    ``current``, beside the two plans.
+
     ``slo``: objectives (default: the scenario's own); ``queue``: the queue
     to staff (default: the only one); ``load``: a factor on every rate;
     ``cost``: per consumer-hour; ``replications`` of the simulated day that
@@ -279,11 +308,17 @@ def plan_day(
     staffed, modified = _modified_rates(model, name, profile, steps, rule)
     naive = np.array([staffing(r) for r in profile.rates])
     mol = np.array([staffing(r) for r in modified])
+    plans = {"naive": naive, "mol": mol}
+    current = _current(model, name, profile)
+    if current is not None:
+        plans["current"] = current
     checked = None
+    unfinished: dict[str, int] = {}
     if check:
         offset = profile.period if profile.repeat else 0.0
-        frames = [
-            check_schedule(
+        frames = []
+        for label, counts in plans.items():
+            frame = check_schedule(
                 label,
                 model,
                 name,
@@ -293,22 +328,27 @@ def plan_day(
                 slos,
                 replications=reps,
                 confidence=level,
+                repeat=profile.repeat,
             )
-            for label, counts in (("naive", naive), ("mol", mol))
-        ]
+            unfinished[label] = int(frame.attrs["unfinished"])
+            frames.append(frame)
         checked = pd.concat(frames, ignore_index=True)
+        checked.attrs = {}
     return DayPlan(
         scenario=model,
         queue=name,
         slos=slos,
         interval=profile.interval,
-        schedule=_schedule(profile, staffing.mean, staffed, naive, mol),
+        schedule=_schedule(profile, staffing.mean, staffed, plans),
         check=checked,
         price=price,
         confidence=level,
         replications=reps,
         models=tuple(sorted(staffing.models)),
         within=rule,
+        unfinished=unfinished,
+        repeat=profile.repeat,
+        schedules=tuple(plans),
     )
 
 
@@ -316,11 +356,10 @@ def _schedule(
     profile: RateProfile,
     mean: float,
     peak: np.ndarray,
-    naive: np.ndarray,
-    mol: np.ndarray,
+    plans: Mapping[str, np.ndarray],
 ) -> pd.DataFrame:
     starts = np.arange(profile.rates.size) * profile.interval
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "interval": np.arange(profile.rates.size),
             "start": starts,
@@ -328,11 +367,14 @@ def _schedule(
             "arrival_rate": profile.rates,
             "offered_load": profile.rates * mean,
             "mol_load": peak,
-            "naive": naive.astype(int),
-            "mol": mol.astype(int),
-            "difference": (mol - naive).astype(int),
+            "naive": plans["naive"].astype(int),
+            "mol": plans["mol"].astype(int),
+            "difference": (plans["mol"] - plans["naive"]).astype(int),
         }
     )
+    if "current" in plans:
+        frame["current"] = plans["current"].astype(int)
+    return frame
 
 
 def _replications(scenario: Scenario, replications: int | None) -> int:

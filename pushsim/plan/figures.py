@@ -5,8 +5,9 @@
   (filled where it meets the SLO, hollow where it misses, grey where too
   close to call), theory's curve, the limit and the chosen point.
 - :func:`day_staffing`: the offered load over the day (lambda E[S] and the
-  MOL's m(t)) with the naive and MOL schedules as steps.
-- :func:`day_check`: an SLO's metric per interval under both schedules,
+  MOL's m(t)) with the naive and MOL schedules (and the current one, if the
+  scenario has one) as steps.
+- :func:`day_check`: an SLO's metric per interval under each schedule,
   with intervals, against the limit.
 
 Each takes ``ax=`` to draw into axes of your own and returns the figure.
@@ -34,6 +35,13 @@ from pushsim.plots._common import (
 )
 
 __all__ = ["day_check", "day_staffing", "plan_curve"]
+
+#: Colour and sideways shift (a share of an interval) of each schedule's points.
+_SCHEDULE_STYLE = {
+    "naive": (COLOURS[1], -0.15),
+    "mol": (COLOURS[0], 0.0),
+    "current": (COLOURS[3], 0.15),
+}
 
 #: Line colour and marker fill of a simulated point, by its verdict.
 _VERDICT_STYLE = {
@@ -170,6 +178,17 @@ def day_staffing(day: DayPlan, *, ax: Axes | None = None) -> Figure:
         linewidth=1.6,
         label="MOL plan (consumers)",
     )
+    if "current" in day.schedules:
+        _steps(
+            axes,
+            hours,
+            width,
+            frame.current,
+            color=_SCHEDULE_STYLE["current"][0],
+            linewidth=1.6,
+            linestyle="-.",
+            label="current schedule (consumers)",
+        )
     axes.set_xlabel("hour of the profile")
     axes.set_ylabel("consumers, erlangs")
     axes.set_title(f"{day.scenario.name}: staffing of {day.queue}")
@@ -178,28 +197,28 @@ def day_staffing(day: DayPlan, *, ax: Axes | None = None) -> Figure:
 
 
 def day_check(day: DayPlan, *, slo: int | str = 0, ax: Axes | None = None) -> Figure:
-    """An SLO's metric per interval under both schedules, from the simulated days."""
+    """An SLO's metric per interval under each schedule, from the simulated days."""
     if day.check is None:
         raise PushsimError("this day plan was made with check=False: nothing to draw")
     objective = day.slos[_slo_index(day.slos, slo)]
     figure, axes = axes_for(ax)
     rows = day.check[day.check.slo == objective.text]
     scale = scale_for(unit_of(objective.metric), [*rows["mean"], objective.limit])
-    shift = {"naive": -0.12, "mol": 0.12}
-    for colour, name in ((COLOURS[1], "naive"), (COLOURS[0], "mol")):
+    for name in day.schedules:
+        colour, shift = _SCHEDULE_STYLE[name]
         part = rows[rows.schedule == name]
         hours = part.start.to_numpy() / 3600.0 + day.interval / 7200.0
         mean = scale(part["mean"])
         below = np.nan_to_num(mean - scale(part["ci_low"]))
         above = np.nan_to_num(scale(part["ci_high"]) - mean)
         axes.errorbar(
-            hours + shift[name] * day.interval / 3600.0,
+            hours + shift * day.interval / 3600.0,
             mean,
             yerr=[below, above],
             fmt="o",
             capsize=2,
             color=colour,
-            label=f"{name} plan",
+            label="current schedule" if name == "current" else f"{name} plan",
         )
     axes.axhline(
         float(scale(objective.limit)),

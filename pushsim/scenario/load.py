@@ -172,6 +172,9 @@ _RULES = {
     "list_type": "must be a list",
     "tuple_type": "must be a list",
     "then_type": "must be a node name, or a mapping of node names to probabilities",
+    "count_type": (
+        "must be a whole number, or a schedule such as {profile: [2, 4, 8], interval: 1h}"
+    ),
     "string_pattern_mismatch": (
         "must be a name of ASCII letters, digits, '_' or '-', starting with an "
         "ASCII letter or '_'"
@@ -206,11 +209,14 @@ def _records_at(loc: Sequence[Any]) -> list[type[Model]]:
         records = [t for t in types if isinstance(t, type) and issubclass(t, Model)]
         if isinstance(part, str) and TAG_SEPARATOR in part:  # the member of a union
             key, _, tag = part.partition(TAG_SEPARATOR)
-            types = [
+            matched = [
                 t
                 for t in records
                 if key in t.model_fields and t.model_fields[key].default == tag
             ]
+            # A union told apart by the value's shape, not by a field of its own.
+            keyed = any(key in t.model_fields for t in records)
+            types = matched if keyed else records
             continue
         step: list[Any] = []
         for t in types:

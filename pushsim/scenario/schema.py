@@ -33,6 +33,7 @@ from pushsim.quantities import (
     parse_share,
 )
 from pushsim.scenario.slo import SLO, parse_slo
+from pushsim.scenario.staffing import MAX_CONSUMERS, StaffingProfile
 
 __all__ = [
     "EXIT",
@@ -45,6 +46,7 @@ __all__ = [
     "Producer",
     "Queue",
     "Scenario",
+    "StaffingProfile",
     "Sweep",
     "Warmup",
 ]
@@ -144,15 +146,38 @@ Routing = Annotated[
 ]
 
 
-#: The most consumers a group may have: each is simulated, and more than this
-#: is a mistyped count rather than a fleet.
-MAX_CONSUMERS = 100_000
+def _count_kind(value: Any) -> str | None:
+    if isinstance(value, dict | StaffingProfile):
+        return f"count{TAG_SEPARATOR}profile"
+    if isinstance(value, int | float | str):
+        return f"count{TAG_SEPARATOR}fixed"
+    return None
+
+
+#: A fixed number of consumers, or a schedule of them by interval; chosen by
+#: the value's type, so that a fault names only the rules of the shape given.
+ConsumerCount = Annotated[
+    Annotated[
+        Annotated[Count, Field(ge=1, le=MAX_CONSUMERS)],
+        Tag(f"count{TAG_SEPARATOR}fixed"),
+    ]
+    | Annotated[StaffingProfile, Tag(f"count{TAG_SEPARATOR}profile")],
+    Discriminator(
+        _count_kind,
+        custom_error_type="count_type",
+        custom_error_message="must be a whole number, or a schedule by interval",
+    ),
+]
 
 
 class ConsumerGroup(Model):
-    """The c competing consumers of one queue, and where a finished message goes."""
+    """The competing consumers of one queue, and where a finished message goes.
 
-    count: Count = Field(ge=1, le=MAX_CONSUMERS)
+    ``count`` is a whole number, or a :class:`StaffingProfile` (consumers by
+    interval) for a fleet that is scaled over the day.
+    """
+
+    count: ConsumerCount
     service: LawField
     then: Annotated[Routing | None, BeforeValidator(_routing)] = None
 
@@ -166,6 +191,43 @@ class ConsumerGroup(Model):
                     f"that leaves), got {total:g}"
                 )
         return self
+
+    @property
+    def staffing(self) -> StaffingProfile | None:
+        """The schedule, when the count changes over time; None for a fixed count."""
+        return self.count if isinstance(self.count, StaffingProfile) else None
+
+    @property
+    def mean_count(self) -> float:
+        """The time-average number of consumers (the count itself when fixed)."""
+        return float(
+            self.count.mean if isinstance(self.count, StaffingProfile) else self.count
+        )
+
+    @property
+    def peak_count(self) -> int:
+        """The most consumers at any time."""
+        return (
+            self.count.peak if isinstance(self.count, StaffingProfile) else self.count
+        )
+
+    @property
+    def fixed_count(self) -> int:
+        """The count, where only a fixed one is covered (a model, a fixed-count engine path)."""
+        if isinstance(self.count, StaffingProfile):
+            raise ValueError("this consumer count follows a schedule, not one number")
+        return self.count
+
+    def consumer_time(self, a: float, b: float) -> float:
+        """Consumer-seconds on duty over ``[a, b)``."""
+        if isinstance(self.count, StaffingProfile):
+            return self.count.consumer_time(a, b)
+        return self.count * max(b - a, 0.0)
+
+    def describe_count(self) -> str:
+        """``8``, or the schedule's short form."""
+        staffing = self.staffing
+        return str(self.count) if staffing is None else staffing.describe()
 
     def routes(self) -> tuple[tuple[str, float], ...]:
         """``(target, probability)`` pairs; the target ``exit`` leaves the system."""
@@ -382,6 +444,8 @@ class Scenario(Model):
     _source_data: Any = PrivateAttr(default=None)
     _base_dir: Any = PrivateAttr(default=None)
     _rate_factor: float = PrivateAttr(default=1.0)
+    # Seed and replications set over the file's (see pushsim.simulate.with_overrides).
+    _overrides: dict[str, int] = PrivateAttr(default_factory=dict)
 
     @property
     def source_path(self) -> str | None:
@@ -406,7 +470,8 @@ class Scenario(Model):
         from pushsim.quantities import format_duration, format_rate
 
         offered = sum(p.arrivals.rate for p in self.producers.values())  # may be inf
-        consumers = sum(q.consumers.count for q in self.queues.values())
+        consumers = sum(q.consumers.peak_count for q in self.queues.values())
+        varying = any(q.consumers.staffing for q in self.queues.values())
         kind, amount = self.experiment.length
         length = (
             f"{int(amount)} messages" if kind == "messages" else format_duration(amount)
@@ -418,6 +483,7 @@ class Scenario(Model):
         return (
             f"{self.name}: {count(len(self.producers), 'producer')} "
             f"({format_rate(offered)} offered), {count(len(self.queues), 'queue')}, "
-            f"{count(len(self.balancers), 'balancer')}, {count(consumers, 'consumer')}; "
+            f"{count(len(self.balancers), 'balancer')}, "
+            f"{'up to ' if varying else ''}{count(consumers, 'consumer')}; "
             f"{length} x {self.experiment.replications} replications, seed {self.seed}"
         )

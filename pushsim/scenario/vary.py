@@ -62,8 +62,30 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
         raise ScenarioError(faults, source=scenario.source_path) from None
     derived._source_path = scenario._source_path
     derived._source_text = scenario._source_text
+    derived = _overridden(derived, scenario._overrides, values)
     factor = rate_factor(scenario)
     return derived if factor == 1.0 else scaled(derived, factor)
+
+
+def _overridden(
+    derived: Scenario, overrides: Mapping[str, int], values: Mapping[str, Any]
+) -> Scenario:
+    """``derived`` with the seed and replications set over the file's, unless set here."""
+    kept = {k: v for k, v in overrides.items() if k != "seed" or "seed" not in values}
+    if "experiment.replications" in values:
+        kept.pop("replications", None)
+    update: dict[str, Any] = {}
+    if "seed" in kept:
+        update["seed"] = kept["seed"]
+    if "replications" in kept:
+        update["experiment"] = derived.experiment.model_copy(
+            update={"replications": kept["replications"]}
+        )
+    if not update:
+        return derived
+    result = derived.model_copy(update=update)
+    result._overrides = dict(kept)
+    return result
 
 
 def scaled(scenario: Scenario, factor: float) -> Scenario:

@@ -78,6 +78,11 @@ def _own_faults(name: str, queue: Queue) -> list[str]:
     place = f"queues.{name}"
     law = queue.consumers.service
     faults = []
+    if queue.consumers.staffing is not None:
+        faults.append(
+            f"{place}.consumers.count: a count that follows a schedule has no "
+            "steady state for the models here; simulate it (or plan it with plan_day)"
+        )
     if not (math.isfinite(law.scv) and law.mean > 0.0):
         faults.append(
             f"{place}.consumers.service: needs a finite mean > 0 and finite scv"

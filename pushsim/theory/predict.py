@@ -26,6 +26,9 @@ why none fits. The rules, in order:
   an exponential TTL is Erlang A, both when service is exponential and the
   arrivals are Poisson straight from producers. Blocking, drop-oldest, a
   fixed TTL, or both capacity and TTL are not covered.
+- A consumer count that follows a schedule has no steady state for these
+  models and is not covered (the day plan staffs such a queue interval by
+  interval, see :func:`pushsim.plan.plan_day`).
 - A discipline other than FIFO keeps the means (they hold for any order that
   ignores service times) but drops the distributions.
 - A queue fed by one that is not covered, or by a bounded, impatient or
@@ -141,7 +144,7 @@ def _station_metrics(
         queue = scenario.queues[name]
         lam, scv, _ = _inflow(topology.streams.get(name, []))
         mean = queue.consumers.service.mean
-        c = queue.consumers.count
+        c = queue.consumers.fixed_count
         if role == "bounded":
             assert queue.capacity is not None
             k = c + queue.capacity
@@ -175,7 +178,7 @@ def _station_metrics(
 
 
 def _single(lam: float, scv: float, queue: Queue) -> QueueMetrics:
-    law, c = queue.consumers.service, queue.consumers.count
+    law, c = queue.consumers.service, queue.consumers.fixed_count
     if c == 1:
         return mg1(arrival_rate=lam, service_mean=law.mean, service_scv=law.scv)
     return ggc(
@@ -196,7 +199,7 @@ def _network(
     queues = [scenario.queues[n] for n in names]
     inflows = [_inflow(topology.streams.get(n, [])) for n in names]
     routing = [[topology.routes[i].get(j, 0.0) for j in names] for i in names]
-    servers = [q.consumers.count for q in queues]
+    servers = [q.consumers.fixed_count for q in queues]
     laws = [q.consumers.service for q in queues]
     markov = (
         all(getattr(law, "law", "") == "exponential" for law in laws)

@@ -61,7 +61,7 @@ class OfferedLoad:
 
 def _capacity(scenario: Scenario, queue: str) -> float:
     consumers = scenario.queues[queue].consumers
-    return consumers.count / float(consumers.service.mean)
+    return consumers.mean_count / float(consumers.service.mean)
 
 
 def _shares(scenario: Scenario, balancer: str) -> dict[str, float]:

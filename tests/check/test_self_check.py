@@ -8,7 +8,8 @@ fails until it has a baseline.
 
 The drift gate decides, and the SLO verdicts are reported without deciding:
 ``burst.yaml`` ships as the example of a bounded queue that misses its
-drop-rate objective during bursts.
+drop-rate objective during bursts, and ``shifts.yaml`` as a roster that
+misses its abandonment objective.
 """
 
 from __future__ import annotations

@@ -13,10 +13,10 @@ from pushsim import load_scenario
 from pushsim.engines.des import DesEngine
 from pushsim.errors import PushsimError
 from pushsim.plan import plan_day
-from pushsim.plan._dayrun import run_day
+from pushsim.plan._daycheck import check_schedule
 from pushsim.plan._offered import RateProfile, offered
-from pushsim.theory import mmc_abandonment
-from tests.conftest import CHECK_LEVEL, SCENARIOS, station
+from pushsim.scenario import parse_slo
+from tests.conftest import CHECK_LEVEL, SCENARIOS
 
 STAFFING = SCENARIOS / "staffing.yaml"
 
@@ -61,68 +61,41 @@ def test_the_simulated_day_finds_the_naive_plan_short_just_after_the_peak() -> N
     assert "check of the mol plan" in facts and "check of the naive plan" in facts
 
 
-def _one_day(**queue: Any) -> Any:
-    data = station(900.0, 0.01, 10, replications=2, **queue)
-    data["experiment"] = {"duration": "60s", "warmup": 0, "replications": 2}
-    return load_scenario(data)
-
-
-def test_a_constant_schedule_reproduces_the_engine() -> None:
-    scenario = _one_day()
-    for replication in (0, 1):
-        columns = DesEngine().run(scenario, replication).columns
-        day = run_day(scenario, "q", np.array([10]), 60.0, 60.0, replication)
-        assert np.array_equal(columns["enqueued_at"], day.arrived_at)
-        # The engine stops at the horizon; the day run drains what is left.
-        started = ~np.isnan(columns["started_at"])
-        assert started.mean() > 0.99
-        assert np.array_equal(columns["started_at"][started], day.started_at[started])
-
-
-def test_with_patience_the_day_run_matches_erlang_a() -> None:
-    # 9 erlangs on 9 consumers with patience of mean 20 ms: abandonment
-    # against Erlang A, tolerance from the standard error over replications.
-    data = station(900.0, 0.01, 9, ttl={"law": "exponential", "mean": 0.02})
-    scenario = load_scenario(data)
-    expired = []
-    for replication in range(8):
-        run = run_day(scenario, "q", np.array([9]), 60.0, 60.0, replication)
-        measured = run.arrived_at >= 5.0  # after a warm-up of 5 s
-        expired.append(float(run.expired[measured].mean()))
-    exact = mmc_abandonment(
-        arrival_rate=900.0, service_rate=100.0, servers=9, patience_mean=0.02
-    ).abandonment_probability
-    se = np.std(expired, ddof=1) / math.sqrt(len(expired))
-    allowed = stats.t.ppf(0.5 + CHECK_LEVEL / 2, len(expired) - 1) * se
-    assert abs(np.mean(expired) - exact) <= allowed, (np.mean(expired), exact, se)
-
-
-def _deterministic(counts: list[int]) -> Any:
-    scenario = load_scenario(
-        {
-            "producers": {
-                "src": {"arrivals": {"process": "deterministic", "rate": 1}, "to": "q"}
-            },
-            "queues": {"q": {"consumers": {"count": counts[0], "service": "5s"}}},
-            "experiment": {"duration": "20s", "warmup": 0},
-        }
+def test_a_schedule_is_a_scenario_that_runs_as_any_other() -> None:
+    day = plan_day(STAFFING, check=False)
+    staffed = day.staffed("mol")
+    count = staffed.queues["render"].consumers.count
+    assert count.profile == tuple(day.counts("mol")) and count.interval == 3600.0
+    assert staffed.queues["render"].consumers.mean_count == pytest.approx(
+        day.consumer_hours("mol") / 24
     )
-    return run_day(scenario, "q", np.array(counts), 10.0, 20.0, 0)
+    run = DesEngine().run(staffed, 0)
+    assert run.horizon == 24 * 3600.0
+    with pytest.raises(KeyError, match="no schedule 'busy'"):
+        day.staffed("busy")
 
 
-def test_consumers_added_at_a_boundary_start_at_once() -> None:
-    # Arrivals at 1, 2, 3, ... s; 5 s each; one consumer, three from 10 s.
-    # The messages of 3 s and 4 s wait for the boundary, the one of 5 s for the
-    # first consumer to finish (at 11 s), and so on.
-    run = _deterministic([1, 3])
-    assert run.started_at[:9].tolist() == [1, 6, 10, 10, 11, 15, 15, 16, 20]
-
-
-def test_consumers_removed_at_a_boundary_finish_their_message_first() -> None:
-    # Three consumers, one from 10 s: the two that finish first after 10 s (at
-    # 11 s and 12 s) leave, so the message of 7 s waits for the one free at 13 s.
-    run = _deterministic([3, 1])
-    assert run.started_at[:9].tolist() == [1, 2, 3, 6, 7, 8, 13, 18, 23]
+def test_the_day_check_counts_what_the_simulation_left_unfinished() -> None:
+    # 10 and then 60 jobs an hour of 5 minutes each, once, on one consumer:
+    # about 350 minutes of work, of which the 4 hours simulated (the day and
+    # one more) leave about 110 minutes, some 20 jobs, undone. They are
+    # counted, not silently dropped.
+    data = _profiled()
+    data["producers"]["src"]["arrivals"]["repeat"] = False
+    scenario = load_scenario(data)
+    slos = [parse_slo("wait_mean <= 1min")]
+    frame = check_schedule(
+        "tight", scenario, "q", np.array([1, 1]), 3600.0, 0.0, slos,
+        replications=3, confidence=0.95, repeat=False,
+    )  # fmt: skip
+    assert 3 * 5 <= frame.attrs["unfinished"] <= 3 * 40
+    judged = frame[frame.slo != ""]
+    assert judged[judged.interval == 1].verdict.tolist() == ["fail"]
+    enough = check_schedule(
+        "ample", scenario, "q", np.array([4, 12]), 3600.0, 0.0, slos,
+        replications=3, confidence=0.95, repeat=False,
+    )  # fmt: skip
+    assert enough.attrs["unfinished"] == 0
 
 
 def test_the_offered_load_of_a_steady_rate_is_rate_times_the_mean() -> None:
@@ -205,3 +178,33 @@ def test_bad_day_requests_are_refused() -> None:
         plan_day(data, replications=1)
     with pytest.raises(PushsimError, match="no queue called 'nowhere'"):
         plan_day(data, slo="nowhere.p99 <= 1s", check=False)
+
+
+SHIFTS = SCENARIOS / "shifts.yaml"
+
+
+def test_a_roster_in_the_scenario_is_checked_beside_the_two_plans() -> None:
+    # The roster keeps 12 agents at 21:00, when the MOL asks for about 21
+    # (the chats of the 19:00 peak are still being served): far enough from
+    # the SLO that it fails at CHECK_LEVEL whatever the days drawn.
+    day = plan_day(SHIFTS, replications=10, confidence=CHECK_LEVEL)
+    assert day.schedules == ("naive", "mol", "current")
+    roster = load_scenario(SHIFTS).queues["chat"].consumers.count.profile
+    assert tuple(day.counts("current")) == roster
+    verdicts = day.verdicts.set_index("interval")
+    assert verdicts.loc[21, "current"] == "fail"
+    assert verdicts.loc[21, "mol"] != "fail"
+    facts = dict(day.answer())
+    gap = int(day.counts("current")[21] - day.counts("mol")[21])
+    assert gap <= -5 and f"21:00 {gap:+d}" in facts["current against MOL"]
+    assert "check of the current schedule" in facts
+    assert "current" in day.table().columns
+
+
+def test_a_roster_with_other_intervals_than_the_profile_is_refused() -> None:
+    data = _profiled()
+    data["queues"]["q"]["consumers"]["count"] = {"profile": [2, 3, 4], "interval": "1h"}
+    with pytest.raises(
+        PushsimError, match=r"needs the rate profile's 2 intervals of 1h"
+    ):
+        plan_day(data, check=False)

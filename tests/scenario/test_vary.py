@@ -59,3 +59,19 @@ def test_a_derived_scenario_travels_to_another_process_intact() -> None:
         .arrivals.rate
         == 20.0
     )
+
+
+def test_a_seed_or_replications_set_over_the_file_survive_a_field_change() -> None:
+    # A sweep over a field with --seed, or a plan with --replications, sets
+    # them over the file's; a point derived from the file keeps them.
+    from pushsim.simulate import with_overrides
+
+    base = with_overrides(
+        load_scenario(SCENARIOS / "mmc.yaml"), seed=77, replications=3
+    )
+    point = with_values(scaled(base, 0.5), {"queues.push.consumers.count": 9})
+    assert (point.seed, point.experiment.replications) == (77, 3)
+    assert point.queues["push"].consumers.count == 9
+    again = with_values(point, {"seed": 5, "experiment.replications": 2})
+    assert (again.seed, again.experiment.replications) == (5, 2)
+    assert with_values(again, {"queues.push.consumers.count": 8}).seed == 5

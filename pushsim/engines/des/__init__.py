@@ -2,14 +2,16 @@
 
 What it models: every producer, balancer and queue of the scenario, with
 their arrival processes, fan-out, classes, capacities, disciplines, overflow
-rules, time-to-live and onward routing (tandem and feedback networks).
+rules, time-to-live, onward routing (tandem and feedback networks) and
+consumer counts that follow a staffing schedule.
 
-How: a producer schedules one event per published message and a queue one
-event per service; nothing else is scheduled (no process per message, no
-event per wait, no event per expiry). A FIFO queue without time-to-live or
-blocking, whose messages leave the system after service, schedules nothing
-at all: its departures are fixed when a message arrives and applied when
-they are due (see :mod:`.fifo`). Variates are drawn in blocks from one numpy
+How: a producer schedules one event per published message, a queue one
+event per service and a staffing schedule one per change of the count;
+nothing else is scheduled (no process per message, no event per wait, no
+event per expiry). A FIFO queue without time-to-live, blocking or schedule,
+whose messages leave the system after service, schedules nothing at all:
+its departures are fixed when a message arrives and applied when they are
+due (see :mod:`.fifo`). Variates are drawn in blocks from one numpy
 Generator per source of randomness (see :mod:`pushsim.engines.streams`), so a
 replication's numbers depend on the seed, the replication number and the
 scenario alone. Visit records go into one flat array of doubles.
@@ -41,6 +43,7 @@ from pushsim.engines.des.fifo import Departures, FifoStation
 from pushsim.engines.des.nodes import (
     Node,
     Router,
+    ScheduledStation,
     Station,
     onward_choice,
     uniform_stream,
@@ -78,6 +81,7 @@ class _Model:
         counts = [0] * len(self.queue_names)
         self.departures = Departures(env, counts, self.records.add)
         direct = _direct_queues(scenario)
+        pending = [0]  # boundary events of the staffing schedules still to come
         self.stations: dict[str, Station | FifoStation] = {}
         for index, (name, queue) in enumerate(scenario.queues.items()):
             rng = streams.generator(f"service/{name}")
@@ -90,8 +94,12 @@ class _Model:
             patience = None
             if queue.ttl is not None:
                 patience = law_variates(queue.ttl, streams.generator(f"ttl/{name}"))
-            self.stations[name] = Station(
-                env, index, queue, service, patience, self.records, priorities, counts
+            records, staffing = self.records, queue.consumers.staffing
+            args = (env, index, queue, service, patience, records, priorities, counts)
+            self.stations[name] = (
+                Station(*args)
+                if staffing is None
+                else ScheduledStation(*args, staffing=staffing, pending=pending)
             )
 
         routers = {name: Router(env, lambda key: 0, []) for name in scenario.balancers}
@@ -238,6 +246,7 @@ def _direct_queues(scenario: Scenario) -> set[str]:
         and queue.ttl is None
         and (queue.capacity is None or queue.overflow == "drop_newest")
         and queue.consumers.routes() == ((EXIT, 1.0),)
+        and queue.consumers.staffing is None
         and name not in read_for_work
     }
 

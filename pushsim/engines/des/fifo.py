@@ -126,7 +126,7 @@ class FifoStation:
     ) -> None:
         self.env = env
         self.index = index
-        self.servers = spec.consumers.count
+        self.servers = spec.consumers.fixed_count
         self.capacity = INF if spec.capacity is None else spec.capacity
         # Messages here, waiting or in service, in the list shared by all queues.
         self.counts = counts

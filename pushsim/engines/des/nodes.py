@@ -41,8 +41,9 @@ from pushsim.engines.base import Outcome, RecordLog
 from pushsim.engines.des.buffers import make_buffer
 from pushsim.engines.streams import variates
 from pushsim.scenario import Queue
+from pushsim.scenario.staffing import StaffingProfile
 
-__all__ = ["At", "Node", "Router", "Sender", "Station"]
+__all__ = ["At", "Node", "Router", "ScheduledStation", "Sender", "Station"]
 
 WAITING, SERVING, GONE = 0, 1, 2
 NAN = math.nan
@@ -107,7 +108,7 @@ class Station:
     ) -> None:
         self.env = env
         self.index = index
-        self.servers = spec.consumers.count
+        self.servers = spec.consumers.peak_count  # see ScheduledStation for a schedule
         self.capacity = INF if spec.capacity is None else spec.capacity
         self.overflow = spec.overflow
         # Messages here (waiting, in service, or finished but held by a full
@@ -238,8 +239,8 @@ class Station:
         self.counts[self.index] -= 1
         self.take_next(self.env.now)
 
-    def take_next(self, now: float) -> None:
-        """A consumer is free: it serves the next waiting visit, or goes idle."""
+    def take_next(self, now: float) -> bool:
+        """A consumer is free: it serves the next waiting visit (True), or goes idle."""
         if self.deadlines:
             self.expire(now)
         if self.waiting:
@@ -253,8 +254,9 @@ class Station:
                 At(self.env, item[5], item, self.finish)
                 if self.blocked:
                     self.admit_blocked()
-                return
+                return True
         self.busy -= 1
+        return False
 
     # -- the end of the run ----------------------------------------------------------
 
@@ -264,6 +266,72 @@ class Station:
         left += [(item, NAN) for item in self.buffer.items()]
         left += [(item, NAN) for item, _ in self.blocked]
         return left
+
+
+class ScheduledStation(Station):
+    """A station whose consumer count follows a staffing schedule.
+
+    One event per boundary where the count changes: consumers added start on
+    waiting messages at once; of those removed, idle ones leave at once and
+    busy ones when they finish their message. A station left with nothing to
+    do and nothing else scheduled in the run stops following its schedule
+    (so a run that drains can end) and catches up when a message next comes.
+    """
+
+    def __init__(
+        self, *args: Any, staffing: StaffingProfile, pending: list[int], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.staffing = staffing
+        # Boundary events still to come, counted over every such station.
+        self.pending = pending
+        self.dormant = False
+        self.servers = staffing.at_step(0)
+        self.follow(0)
+
+    def follow(self, step: int) -> None:
+        """Schedule the next boundary after interval ``step`` at which the count changes."""
+        change = self.staffing.next_change(step)
+        if change is None:
+            return
+        later, _ = change
+        at = later * self.staffing.interval
+        self.pending[0] += 1
+        At(self.env, max(at - self.env._now, 0.0), later, self.restaff)
+
+    def restaff(self, event: simpy.Event) -> None:
+        self.pending[0] -= 1
+        step = event._value
+        self.servers = self.staffing.at_step(step)
+        now = self.env._now
+        while self.busy < self.servers and self.waiting:
+            self.busy += 1
+            if not self.take_next(now):
+                break
+        others = len(self.env._queue) - self.pending[0]
+        if others > 0 or self.waiting or self.busy or self.blocked:
+            self.follow(step)
+        else:
+            self.dormant = True
+
+    def accept(self, item: list[Any], sender: Sender | None) -> bool:
+        if self.dormant:
+            self.dormant = False
+            step = self.staffing.step_at(self.env._now)
+            self.servers = self.staffing.at_step(step)
+            self.follow(step)
+        return super().accept(item, sender)
+
+    def work_left(self) -> float:
+        if self.servers == 0:
+            return INF if self.waiting or self.busy else 0.0
+        return super().work_left()
+
+    def take_next(self, now: float) -> bool:
+        if self.busy > self.servers:  # the schedule has removed this consumer
+            self.busy -= 1
+            return False
+        return super().take_next(now)
 
 
 def _visit(item: list[Any]) -> list[Any]:

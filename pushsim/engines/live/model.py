@@ -262,9 +262,17 @@ class LiveModel:
             loop.on_stall = self._stalled
         work = self.handler_work if self.handler is not None else self.sleep_work
         for queue in self.queues.values():
+            queue.spawn = partial(self._spawn, queue, work)
             for _ in range(queue.servers):
-                self._start(queue.consume(work))
+                queue.spawn()
         producing = [self._start(p.run()) for p in self.producers]
+
+        def finished() -> bool:
+            return all(task.done() for task in producing) and self._empty()
+
+        for queue in self.queues.values():
+            if queue.staffing is not None:
+                self._start(queue.follow(finished))
         if self.duration is not None:
             self._start(self._end_at(self.duration))
         if not self.clock.virtual:
@@ -279,6 +287,9 @@ class LiveModel:
             await asyncio.gather(*self.tasks, return_exceptions=True)
             if isinstance(loop, VirtualLoop):
                 loop.on_stall = None
+
+    def _spawn(self, queue: LiveQueue, work: Any) -> None:
+        self._start(queue.consume(work))
 
     async def _end_at(self, instant: float) -> None:
         await self.clock.sleep_until(instant)

@@ -7,7 +7,9 @@ next message, does the work (a sleep of the drawn service time, or the
 user's handler) and passes the message on. A message offered while a
 consumer is idle goes straight to that consumer; a full queue with
 ``overflow: block`` makes the sender (a producer, or a consumer upstream
-holding its finished message) really wait until there is room.
+holding its finished message) really wait until there is room. A consumer
+count that follows a staffing schedule starts and ends consumer tasks at
+the boundaries (:meth:`LiveQueue.follow`).
 
 Visits in progress are lists laid out as the simulator's (see
 :mod:`pushsim.engines.des.nodes`), so the waiting rooms by discipline are the
@@ -75,7 +77,14 @@ class LiveQueue:
     ) -> None:
         self.clock = clock
         self.index = index
-        self.servers = spec.consumers.count
+        self.staffing = spec.consumers.staffing
+        self.servers = (
+            spec.consumers.fixed_count
+            if self.staffing is None
+            else self.staffing.at_step(0)
+        )
+        self.leaving = 0  # consumers the schedule has removed that are still busy
+        self.spawn: Callable[[], None] = lambda: None  # starts one more consumer task
         self.capacity = INF if spec.capacity is None else spec.capacity
         self.overflow = spec.overflow
         self.counts = counts  # shared by every queue, read by balancers
@@ -85,7 +94,7 @@ class LiveQueue:
         self.next_patience = patience
         self.add = records.add
         self.serving: dict[int, list[Any]] = {}
-        self.idle: deque[asyncio.Future[list[Any]]] = deque()
+        self.idle: deque[asyncio.Future[list[Any] | None]] = deque()
         self.blocked: deque[tuple[list[Any], asyncio.Future[None]]] = deque()
         self.deadlines: list[tuple[float, int, list[Any]]] = []
         self.work_queued = 0.0
@@ -100,6 +109,8 @@ class LiveQueue:
         """Seconds of drawn work waiting and left in service, per consumer."""
         now = self.clock.now()
         in_service = sum(i[10] + i[5] - now for i in self.serving.values())
+        if self.servers == 0:
+            return INF if self.count else 0.0
         return (self.work_queued + in_service) / self.servers
 
     # -- arrivals --------------------------------------------------------------------
@@ -132,7 +143,7 @@ class LiveQueue:
         self.add((item[0], item[1], item[2], self.index, item[3], now, NAN, now, drop))
         return None
 
-    def _idle_consumer(self) -> asyncio.Future[list[Any]] | None:
+    def _idle_consumer(self) -> asyncio.Future[list[Any] | None] | None:
         idle = self.idle
         while idle:
             consumer = idle.popleft()
@@ -210,16 +221,59 @@ class LiveQueue:
         return item
 
     async def consume(self, work: Work) -> None:
-        """One consumer: take, work, pass on; until the run cancels it."""
+        """One consumer: take, work, pass on; until the run or the schedule ends it."""
         loop = asyncio.get_running_loop()
         while True:
+            if self.leaving:  # the schedule has removed a consumer: this one goes
+                self.leaving -= 1
+                return
             item = self.take()
             if item is None:
-                ready: asyncio.Future[list[Any]] = loop.create_future()
+                ready: asyncio.Future[list[Any] | None] = loop.create_future()
                 self.idle.append(ready)
                 item = await ready
+                if item is None:  # sent off duty while idle
+                    return
             failed = await work(self, item)
             await self.finish(item, failed)
+
+    # -- the staffing schedule -------------------------------------------------------
+
+    async def follow(self, finished: Callable[[], bool]) -> None:
+        """Change the consumers at each boundary of the schedule, as the simulator does.
+
+        Added consumers start at once on waiting messages; of those removed,
+        idle ones leave at once and busy ones when they finish their message.
+        Stops when ``finished()`` says no message can come any more.
+        """
+        staffing = self.staffing
+        if staffing is None:
+            return
+        step = 0
+        while (change := staffing.next_change(step)) is not None:
+            step, count = change
+            await self.clock.sleep_until(step * staffing.interval)
+            if finished():
+                return
+            self.restaff(count)
+
+    def restaff(self, count: int) -> None:
+        """From now on ``count`` consumers are on duty."""
+        change = count - self.servers
+        self.servers = count
+        if change > 0:
+            kept = min(self.leaving, change)  # those about to leave stay instead
+            self.leaving -= kept
+            for _ in range(change - kept):
+                self.spawn()
+            return
+        self.leaving -= change
+        while self.leaving:
+            consumer = self._idle_consumer()
+            if consumer is None:
+                break
+            consumer.set_result(None)
+            self.leaving -= 1
 
     async def finish(self, item: list[Any], failed: bool) -> None:
         """Record a finished visit and hand the message on (waiting for room)."""

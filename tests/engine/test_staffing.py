@@ -1,0 +1,290 @@
+"""Consumer counts that follow a staffing schedule, in both engines.
+
+The mechanics are checked exactly: a schedule that never changes gives the
+fixed count's run bit for bit; hand-worked deterministic cases; and, on
+random schedules with patience, the start of every message against an
+independent FIFO recursion with a time-varying number of servers (the
+k-th message in arrival order starts at the later of its arrival and the
+moment a consumer is free for it). The measures are checked against theory
+with tolerances from the standard error over replications.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import pushsim
+from pushsim.engines.base import Outcome, Run
+from pushsim.engines.des import DesEngine
+from pushsim.engines.live import LiveEngine
+from pushsim.measures import prepare, window_metrics
+from pushsim.scenario import load_scenario, with_values
+from pushsim.theory import mmc, offered_load, predict
+from tests.conftest import CHECK_LEVEL, station
+from tests.engine.live.builders import line
+
+
+def _schedule(
+    counts: list[int], interval: float, repeat: bool = True
+) -> dict[str, Any]:
+    return {"profile": counts, "interval": interval, "repeat": repeat}
+
+
+def _with_count(data: dict[str, Any], count: Any, queue: str = "q") -> Any:
+    return with_values(load_scenario(data), {f"queues.{queue}.consumers.count": count})
+
+
+def _same(a: Run, b: Run) -> None:
+    assert a.horizon == b.horizon
+    for name in a.columns:
+        assert np.array_equal(a.columns[name], b.columns[name], equal_nan=True), name
+
+
+@pytest.mark.parametrize(
+    "queue",
+    [
+        {},
+        {"ttl": {"law": "exponential", "mean": 0.01}},
+        {"capacity": 3, "overflow": "drop_oldest"},
+        {"discipline": "lifo"},
+    ],
+    ids=["fifo", "ttl", "drop-oldest", "lifo"],
+)
+def test_a_schedule_that_never_changes_is_the_fixed_count_bit_for_bit(
+    queue: dict[str, Any],
+) -> None:
+    data = station(850.0, 0.01, 9, messages=5_000, **queue)
+    fixed = _with_count(data, 9)
+    flat = _with_count(data, _schedule([9, 9, 9], 0.5))
+    held = _with_count(data, _schedule([9], 0.2, repeat=False))
+    for replication in (0, 1):
+        run = DesEngine().run(fixed, replication)
+        _same(run, DesEngine().run(flat, replication))
+        _same(run, DesEngine().run(held, replication))
+
+
+def _deterministic(counts: list[int]) -> np.ndarray:
+    # Arrivals at 1, 2, 3, ... s, served in 5 s each, the count changing at 10 s.
+    data = line(rate=1.0, service="5s", length={"duration": 40})
+    scenario = _with_count(data, _schedule(counts, 10.0, repeat=False))
+    run = DesEngine().run(scenario, 0)
+    order = np.argsort(run.columns["message"])
+    return run.columns["started_at"][order][:9]
+
+
+def test_consumers_added_at_a_boundary_start_at_once() -> None:
+    # One consumer, three from 10 s: the messages of 3 s and 4 s wait for the
+    # boundary, the one of 5 s for the first consumer to finish (at 11 s).
+    assert _deterministic([1, 3]).tolist() == [1, 6, 10, 10, 11, 15, 15, 16, 20]
+
+
+def test_consumers_removed_at_a_boundary_finish_their_message_first() -> None:
+    # Three consumers, one from 10 s: the two that finish first after 10 s (at
+    # 11 s and 12 s) leave, so the message of 7 s waits for the one free at 13 s.
+    assert _deterministic([3, 1]).tolist() == [1, 2, 3, 6, 7, 8, 13, 18, 23]
+
+
+def _reference_starts(
+    arrivals: np.ndarray,
+    services: np.ndarray,
+    deadlines: np.ndarray,
+    counts: list[int],
+    interval: float,
+    horizon: float,
+) -> np.ndarray:
+    """FIFO with a time-varying number of servers, message by message.
+
+    A heap holds the instant each consumer is next free; a change adds
+    consumers free from the boundary, or removes the first ones to become
+    free (idle ones at once, else the first to finish). A message still
+    waiting at its deadline expires and takes no consumer.
+    """
+    steps = math.ceil(horizon / interval) + 1
+    schedule = [counts[i % len(counts)] for i in range(steps)]
+    changes = [
+        (i * interval, schedule[i] - schedule[i - 1])
+        for i in range(1, steps)
+        if schedule[i] != schedule[i - 1]
+    ]
+    free = [0.0] * schedule[0]
+    heapq.heapify(free)
+    starts = np.full(arrivals.size, math.nan)
+    j = 0
+    for n, arrival in enumerate(arrivals):
+        start = max(arrival, free[0]) if free else math.inf
+        while j < len(changes) and changes[j][0] <= start:
+            at, by = changes[j]
+            j += 1
+            for _ in range(max(by, 0)):
+                heapq.heappush(free, at)
+            for _ in range(max(-by, 0)):
+                heapq.heappop(free)
+            start = max(arrival, free[0]) if free else math.inf
+        if start >= horizon or (start > arrival and start >= deadlines[n]):
+            continue
+        starts[n] = start
+        heapq.heapreplace(free, start + services[n])
+    return starts
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_start_is_that_of_the_fifo_recursion(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    counts = [int(c) for c in rng.integers(0, 12, size=7)]
+    counts[0] = max(counts[0], 1)
+    data = station(700.0, 0.01, 1, seed=seed, ttl={"law": "exponential", "mean": 0.05})
+    data["experiment"] = {"duration": 3.0, "warmup": 0, "replications": 1}
+    scenario = _with_count(data, _schedule(counts, 0.2))
+    run = DesEngine().run(scenario, 0)
+    c = run.columns
+    order = np.argsort(c["enqueued_at"], kind="stable")
+    arrivals = c["enqueued_at"][order]
+    started = c["started_at"][order]
+    outcome = c["outcome"][order]
+    # Each message's own service and patience, read back from its record.
+    services = (c["finished_at"] - c["started_at"])[order]
+    served = ~np.isnan(services)
+    expired = outcome == Outcome.EXPIRED
+    deadlines = np.where(expired, c["finished_at"][order], math.inf)
+    # Messages never started drew a service the record does not show; any
+    # value will do, as they take no consumer in the horizon.
+    services = np.where(served, services, 1.0)
+    expected = _reference_starts(arrivals, services, deadlines, counts, 0.2, 3.0)
+    assert np.count_nonzero(expired) > 10 and np.count_nonzero(served) > 1000
+    assert np.allclose(started, expected, rtol=0, atol=1e-9, equal_nan=True)
+
+
+def test_messages_wait_while_nobody_is_on_duty(tmp_path: Any) -> None:
+    trace = tmp_path / "arrivals.csv"
+    trace.write_text("t\n0.1\n0.2\n0.3\n5.0\n")
+    data = line(service="500ms", length={"messages": 100})
+    data["producers"]["src"]["arrivals"] = {
+        "process": "trace",
+        "file": str(trace),
+        "column": "t",
+    }
+    # Nobody in [0, 1), one in [1, 2), nobody in [2, 3), two in [3, 4), again.
+    scenario = _with_count(data, _schedule([0, 1, 0, 2], 1.0))
+    for run in (
+        DesEngine().run(scenario, 0),
+        LiveEngine(clock="virtual").run(scenario, 0),
+    ):
+        order = np.argsort(run.columns["message"])
+        assert run.columns["started_at"][order].tolist() == [1.0, 1.5, 3.0, 5.0]
+        assert (run.columns["outcome"] == Outcome.COMPLETED).all()
+
+
+def _day() -> dict[str, Any]:
+    data = station(700.0, 0.01, 1, replications=1)
+    data["queues"]["q"]["ttl"] = {"law": "exponential", "mean": 0.05}
+    data["queues"]["next"] = {
+        "consumers": {"count": 2, "service": {"law": "exponential", "mean": 0.004}}
+    }
+    data["queues"]["q"]["consumers"]["then"] = {"next": 0.3, "exit": 0.7}
+    data["experiment"] = {"duration": 4.0, "warmup": 0, "replications": 1}
+    return data
+
+
+def test_the_live_engine_follows_a_schedule_as_the_simulator_does() -> None:
+    scenario = with_values(
+        load_scenario(_day()),
+        {
+            "queues.q.consumers.count": _schedule([9, 3, 0, 12, 6], 0.3),
+            "queues.next.consumers.count": _schedule([1, 3], 0.45),
+        },
+    )
+    for replication in (0, 1):
+        simulated = DesEngine().run(scenario, replication)
+        live = LiveEngine(clock="virtual").run(scenario, replication)
+        _same(simulated, live)
+
+
+def _window_means(run: Run, scenario: Any, windows: list[tuple[float, float]]) -> float:
+    prepared = prepare(run, scenario, [])
+    return float(
+        np.mean(
+            [window_metrics(prepared, a, b)[("q", "wait_mean")] for a, b in windows]
+        )
+    )
+
+
+def test_each_interval_waits_as_its_own_erlang_c() -> None:
+    # 7 erlangs served by 8 consumers for 20 s, then by 12 for 20 s, and so on.
+    # The first 3 s after each change are left out: M/M/8 at load 0.875
+    # relaxes at about c mu (1 - sqrt(rho))^2 = 3.4/s, so 3 s is ten of its
+    # time constants and what is left of the change is below 1e-4 of the
+    # wait. The mean over replications of the windows' mean wait is compared
+    # with Erlang C at the CHECK_LEVEL interval of its standard error.
+    data = station(700.0, 0.01, 1, replications=6, seed=5)
+    data["experiment"] = {"duration": 160.0, "warmup": 0, "replications": 6}
+    scenario = _with_count(data, _schedule([8, 12], 20.0))
+    result = pushsim.simulate(scenario)
+    for offset, servers in ((0.0, 8), (20.0, 12)):
+        windows = [
+            (offset + k * 40.0 + 3.0, offset + k * 40.0 + 20.0) for k in range(4)
+        ]
+        means = [_window_means(run, result.scenario, windows) for run in result.runs]
+        exact = mmc(arrival_rate=700.0, service_rate=100.0, servers=servers).mean_wait
+        se = np.std(means, ddof=1) / math.sqrt(len(means))
+        allowed = stats.t.ppf(0.5 + CHECK_LEVEL / 2, len(means) - 1) * se
+        assert abs(np.mean(means) - exact) <= allowed, (
+            servers,
+            np.mean(means),
+            exact,
+            se,
+        )
+
+
+def test_utilisation_divides_by_the_consumer_time_on_duty() -> None:
+    # Over whole periods of the schedule the expected busy time is the work
+    # offered, 6 erlangs, so utilisation is 6 over the mean count on duty,
+    # (8 + 12 + 7) / 3 = 9; compared at the CHECK_LEVEL interval of the
+    # standard error over replications.
+    data = station(600.0, 0.01, 1, seed=3)
+    data["experiment"] = {"duration": 30.0, "warmup": "3s", "replications": 8}
+    scenario = _with_count(data, _schedule([8, 12, 7], 1.0))
+    result = pushsim.simulate(scenario)
+    row = result.summary.set_index(["node", "metric"]).loc[("q", "utilisation")]
+    exact = 6.0 / 9.0
+    half = (row.ci_high - row.ci_low) / 2
+    se = half / stats.t.ppf(0.975, 7)
+    assert abs(row["mean"] - exact) <= stats.t.ppf(0.5 + CHECK_LEVEL / 2, 7) * se
+
+
+def test_theory_leaves_a_scheduled_queue_to_simulation() -> None:
+    scenario = _with_count(station(600.0, 0.01, 1), _schedule([8, 12, 7], 1.0))
+    node = predict(scenario).node("q")
+    assert node.metrics is None
+    assert "consumers.count: a count that follows a schedule" in " ".join(node.reasons)
+    assert offered_load(scenario).load["q"] == pytest.approx(6.0 / 9.0)
+    assert "up to 12 consumers" in scenario.summary_line()
+
+
+@pytest.mark.parametrize(
+    ("count", "message"),
+    [
+        ({"profile": [0, 0], "interval": "1h"}, "at least one count must be >= 1"),
+        ({"profile": [2, -1], "interval": "1h"}, "profile[1]: must be >= 0, got -1"),
+        ({"profile": [2, 3]}, "count.interval: required, but missing"),
+        ({"profile": [2, 3], "interval": "0s"}, "interval: must be > 0"),
+        ({"profile": [2], "interval": "1h", "repat": True}, "did you mean 'repeat'"),
+        (
+            {"profile": [2, 0], "interval": "1h", "repeat": False},
+            "the last count stays",
+        ),
+        ([2, 3], "must be a whole number, or a schedule such as"),
+    ],
+)
+def test_a_bad_schedule_is_refused_with_its_place(count: Any, message: str) -> None:
+    data = station(10.0, 0.01, 1)
+    data["queues"]["q"]["consumers"]["count"] = count
+    with pytest.raises(pushsim.ScenarioError) as caught:
+        load_scenario(data)
+    text = str(caught.value)
+    assert "queues.q.consumers.count" in text and message in text, text

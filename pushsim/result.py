@@ -221,6 +221,9 @@ class Result:
                 out[key] = iv
                 continue
             top = 1.0 if unit_of(key[1]) == "ratio" else math.inf
+            # A mean above the range (a utilisation just after a schedule's
+            # decrease, see pushsim.scenario.staffing) keeps its whole interval.
+            top = math.inf if iv.mean > top else top
             out[key] = Interval(iv.mean, max(iv.low, 0.0), min(iv.high, top))
         return out
 

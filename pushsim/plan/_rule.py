@@ -95,6 +95,9 @@ def estimate(
     if n < 2:
         return Estimate(mean, math.nan, math.nan, n, confidence)
     half = _t(confidence, n) * float(data.std(ddof=1)) / math.sqrt(n)
+    # A mean above the range (a utilisation just after a schedule's decrease)
+    # keeps its whole interval.
+    top = math.inf if mean > top else top
     return Estimate(mean, max(mean - half, 0.0), min(mean + half, top), n, confidence)
 
 

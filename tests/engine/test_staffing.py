@@ -288,3 +288,18 @@ def test_a_bad_schedule_is_refused_with_its_place(count: Any, message: str) -> N
         load_scenario(data)
     text = str(caught.value)
     assert "queues.q.consumers.count" in text and message in text, text
+
+
+@pytest.mark.filterwarnings("ignore::pushsim.PushsimWarning")  # overloaded, on purpose
+def test_a_utilisation_above_one_after_a_decrease_keeps_its_interval() -> None:
+    # Ten consumers for a second, then one; a message every 0.1 s from 0.1 s,
+    # each 5 s long. The nine that start in the first second are still busy
+    # at 2 s: busy time sum(2 - 0.1 k, k = 1..9) = 13.5 s over 10 + 1
+    # consumer-seconds on duty, 1.227: above 1, and no interval clips it.
+    data = line(rate=10.0, service="5s", length={"duration": 2.0})
+    data["experiment"]["replications"] = 2
+    scenario = _with_count(data, _schedule([10, 1], 1.0, repeat=False))
+    row = pushsim.simulate(scenario).summary.set_index(["node", "metric"])
+    utilisation = row.loc[("q", "utilisation")]
+    assert utilisation["mean"] == pytest.approx(13.5 / 11.0)
+    assert utilisation.ci_low <= utilisation["mean"] <= utilisation.ci_high

@@ -31,6 +31,7 @@ from functools import partial
 
 import numpy as np
 
+from pushsim.engines.draws import uniform_stream
 from pushsim.engines.streams import variates
 from pushsim.scenario import Balancer
 
@@ -44,10 +45,6 @@ _MASK64 = (1 << 64) - 1
 Counts = Callable[[], Sequence[int]]
 Work = Callable[[], Sequence[float]]
 Choose = Callable[[int], int]
-
-
-def _uniform(rng: np.random.Generator) -> Callable[[], float]:
-    return variates(rng.random)
 
 
 def _fewest(counts: Sequence[float], u: Callable[[], float]) -> int:
@@ -146,7 +143,7 @@ def make_policy(
         weights = np.asarray(balancer.weights, dtype=float)
         cumulative = (np.cumsum(weights) / weights.sum()).tolist()
         cumulative[-1] = 1.0
-        u = _uniform(rng)
+        u = uniform_stream(rng)
         return lambda key: bisect.bisect_right(cumulative, u())
 
     if policy == "round_robin":
@@ -159,14 +156,14 @@ def make_policy(
         return next_in_turn
 
     if policy == "jsq":
-        u = _uniform(rng)
+        u = uniform_stream(rng)
         if counts is None:
             return _shortest(loads, u)
         return partial(_fewest_messages, counts, u)
 
     if policy == "power_of_d":
         d = balancer.choices
-        u = _uniform(rng)
+        u = uniform_stream(rng)
 
         # d distinct indices per message, drawn for 512 messages at a time.
         def distinct(size: int) -> np.ndarray:
@@ -183,7 +180,7 @@ def make_policy(
         return shortest_of_d
 
     if policy == "least_work_left":
-        u = _uniform(rng)
+        u = uniform_stream(rng)
         return lambda key: _fewest(work(), u)
 
     if policy == "consistent_hash":

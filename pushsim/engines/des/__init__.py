@@ -40,15 +40,9 @@ import simpy
 from pushsim.engines.balancing import make_policy
 from pushsim.engines.base import Outcome, RecordLog, Run
 from pushsim.engines.des.fifo import Departures, FifoStation
-from pushsim.engines.des.nodes import (
-    Node,
-    Router,
-    ScheduledStation,
-    Station,
-    onward_choice,
-    uniform_stream,
-)
+from pushsim.engines.des.nodes import Node, Router, ScheduledStation, Station
 from pushsim.engines.des.sources import Clock, Source
+from pushsim.engines.draws import onward_choice
 from pushsim.engines.streams import Streams, law_variates
 from pushsim.scenario import EXIT, Scenario
 
@@ -124,19 +118,10 @@ class _Model:
         for name, queue in scenario.queues.items():
             if name in direct:
                 continue
-            routes = [
-                (None if target == EXIT else self.nodes[target], p)
-                for target, p in queue.consumers.routes()
-            ]
-            draw = (
-                uniform_stream(streams.generator(f"route/{name}"))
-                if len(routes) > 1
-                else None
-            )
             station = self.stations[name]
             assert isinstance(station, Station)
-            station.onward = onward_choice(routes, draw or (lambda: 0.0))
-            station.routed = routes != [(None, 1.0)]
+            station.onward = onward_choice(name, queue, self.nodes, streams)
+            station.routed = queue.consumers.routes() != ((EXIT, 1.0),)
 
         self.sources: list[Source] = []
         first = 0

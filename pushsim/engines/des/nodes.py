@@ -1,20 +1,10 @@
 """The simulated nodes: a queue with its consumer group, and a balancer.
 
-A visit in progress is a small list (cheaper than an object per message):
-
-====  ==============  ===================================================
- 0    message         delivery number
- 1    published       the published message it was fanned out from
- 2    class_id        index of its (producer, class)
- 3    created_at      when the published message was created
- 4    enqueued_at     when it reached this queue
- 5    service_time    drawn on arrival, so least-work-left can see it
- 6    deadline        when it expires if still waiting (inf: never)
- 7    priority        of its class (lower is served first)
- 8    key             for consistent hashing
- 9    state           waiting, serving or gone
- 10   started_at      when service began
-====  ==============  ===================================================
+A visit in progress is a small list laid out as :mod:`pushsim.engines.waiting`
+says. The waiting room (admission, expiry, ``drop_oldest``, blocked senders)
+is that module's :class:`~pushsim.engines.waiting.WaitingRoom`, which the
+live engine's queue shares; what is the simulator's own is how consumers
+serve, and the arrival path each message takes.
 
 A queue schedules one SimPy event per service: when a consumer finishes, it
 records the visit, passes the message on and takes the next one itself, so
@@ -27,10 +17,8 @@ queues, FIFO with nothing after service, need no event at all: see
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import math
-from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -38,14 +26,12 @@ import simpy
 from simpy.events import NORMAL, Event
 
 from pushsim.engines.base import Outcome, RecordLog
-from pushsim.engines.des.buffers import make_buffer
-from pushsim.engines.streams import variates
+from pushsim.engines.waiting import SERVING, WaitingRoom, next_visit
 from pushsim.scenario import Queue
 from pushsim.scenario.staffing import StaffingProfile
 
 __all__ = ["At", "Node", "Router", "ScheduledStation", "Sender", "Station"]
 
-WAITING, SERVING, GONE = 0, 1, 2
 NAN = math.nan
 INF = math.inf
 
@@ -92,7 +78,7 @@ class Node(Protocol):
     def work_left(self) -> float: ...
 
 
-class Station:
+class Station(WaitingRoom):
     """A queue and the consumers that serve it."""
 
     def __init__(
@@ -106,43 +92,15 @@ class Station:
         priorities: list[int],
         counts: list[int],
     ) -> None:
+        super().__init__(index, spec, service, patience, records, priorities, counts)
         self.env = env
-        self.index = index
         self.servers = spec.consumers.peak_count  # see ScheduledStation for a schedule
-        self.capacity = INF if spec.capacity is None else spec.capacity
-        self.overflow = spec.overflow
-        # Messages here (waiting, in service, or finished but held by a full
-        # queue downstream), kept in a list shared by all queues so that a
-        # balancer reads the counts of its targets in one step.
-        self.counts = counts
         self.busy = 0  # consumers serving or holding a finished message
-        self.waiting = 0
-        self.buffer = make_buffer(spec.discipline, priorities)
-        # Without expiry no tombstones: FIFO can pop its deque directly.
-        self.next_waiting = self.buffer.next
-        if patience is None and spec.discipline == "fifo":
-            self.next_waiting = self.buffer.raw_next()
-        self.next_service = service
-        self.next_patience = patience
-        self.add = records.add
-        self.serving: dict[int, list[Any]] = {}
-        self.blocked: deque[tuple[list[Any], Sender | None]] = deque()
-        self.deadlines: list[tuple[float, int, list[Any]]] = []
-        self.work_queued = 0.0
         self.onward: Callable[[], Node | None] = lambda: None
         self.routed = False  # whether finished messages may go on to another node
 
-    # -- the measures a balancer reads ---------------------------------------------
-
-    @property
-    def count(self) -> int:
-        """Messages at this queue: waiting, in service, or held after service."""
-        return self.counts[self.index]
-
-    def work_left(self) -> float:
-        now = self.env.now
-        in_service = sum(i[10] + i[5] - now for i in self.serving.values())
-        return (self.work_queued + in_service) / self.servers
+    def now(self) -> float:
+        return self.env._now
 
     # -- arrivals --------------------------------------------------------------------
 
@@ -165,57 +123,17 @@ class Station:
             self.admit(item, now)
             return True
         if self.overflow == "block":
-            self.blocked.append((item, sender))
+            self.blocked.append((item, _nobody if sender is None else sender.resume))
             return False
-        if self.overflow == "drop_oldest" and self.waiting > 0:
-            old = self.buffer.oldest()
-            if old is not None:
-                self.leave_waiting(old, now, Outcome.DROPPED)
-                self.admit(item, now)
-                return True
+        if (
+            self.overflow == "drop_oldest"
+            and self.waiting > 0
+            and self.drop_oldest(item, now)
+        ):
+            return True
         drop = Outcome.DROPPED
         self.add((item[0], item[1], item[2], self.index, item[3], now, NAN, now, drop))
         return True
-
-    def admit(self, item: list[Any], now: float) -> None:
-        """Put a visit in the waiting room."""
-        item[4] = now
-        item[5] = service = self.next_service()
-        item[9] = WAITING
-        self.work_queued += service
-        self.waiting += 1
-        self.counts[self.index] += 1
-        self.buffer.push(item)
-        if self.next_patience is not None:
-            item[6] = deadline = now + self.next_patience()
-            heapq.heappush(self.deadlines, (deadline, item[0], item))
-
-    def leave_waiting(self, item: list[Any], at: float, outcome: int) -> None:
-        """A waiting visit leaves without service: dropped or expired."""
-        item[9] = GONE
-        self.work_queued -= item[5]
-        self.waiting -= 1
-        self.counts[self.index] -= 1
-        self.add(
-            (item[0], item[1], item[2], self.index, item[3], item[4], NAN, at, outcome)
-        )
-        self.admit_blocked()
-
-    def expire(self, now: float) -> None:
-        """Remove every waiting visit whose deadline has passed, at its deadline."""
-        deadlines = self.deadlines
-        while deadlines and deadlines[0][0] <= now:
-            deadline, _, item = heapq.heappop(deadlines)
-            if item[9] == WAITING:
-                self.leave_waiting(item, deadline, Outcome.EXPIRED)
-
-    def admit_blocked(self) -> None:
-        """Room has opened: let the longest-blocked sender in."""
-        if self.blocked and self.waiting < self.capacity:
-            item, sender = self.blocked.popleft()
-            self.admit(item, self.env.now)
-            if sender is not None:
-                sender.resume()
 
     # -- service ---------------------------------------------------------------------
 
@@ -229,7 +147,7 @@ class Station:
         self.add((item[0], item[1], item[2], self.index, item[3], item[4], item[10], now,
                   code))
         # fmt: on
-        if target is None or target.accept(_visit(item), self):
+        if target is None or target.accept(next_visit(item), self):
             self.counts[self.index] -= 1
             self.take_next(now)
         # Otherwise the consumer holds the finished message until a full queue lets it in.
@@ -257,15 +175,6 @@ class Station:
                 return True
         self.busy -= 1
         return False
-
-    # -- the end of the run ----------------------------------------------------------
-
-    def unfinished(self) -> list[tuple[list[Any], float]]:
-        """Visits still here or blocked on the way in, with their start (or NaN)."""
-        left = [(item, item[10]) for item in self.serving.values()]
-        left += [(item, NAN) for item in self.buffer.items()]
-        left += [(item, NAN) for item, _ in self.blocked]
-        return left
 
 
 class ScheduledStation(Station):
@@ -334,23 +243,6 @@ class ScheduledStation(Station):
         return super().take_next(now)
 
 
-def _visit(item: list[Any]) -> list[Any]:
-    """The next visit of a message that leaves one queue for another."""
-    return [
-        item[0],
-        item[1],
-        item[2],
-        item[3],
-        NAN,
-        0.0,
-        INF,
-        item[7],
-        item[8],
-        WAITING,
-        NAN,
-    ]
-
-
 class Router:
     """A balancer: a zero-time choice of the node that takes each message."""
 
@@ -386,23 +278,5 @@ class Router:
         return self.targets[self.choose(0)].accept(item, sender)
 
 
-def onward_choice(
-    routes: list[tuple[Node | None, float]], draw: Callable[[], float]
-) -> Callable[[], Node | None]:
-    """Where a finished message goes: one fixed node (None: out), or a draw."""
-    if len(routes) == 1:
-        only = routes[0][0]
-        return lambda: only
-    nodes = [node for node, _ in routes]
-    cumulative: list[float] = []
-    total = 0.0
-    for _, p in routes:
-        total += p
-        cumulative.append(total)
-    cumulative[-1] = math.inf
-    return lambda: nodes[bisect.bisect_right(cumulative, draw())]
-
-
-def uniform_stream(rng: Any) -> Callable[[], float]:
-    """Uniform [0, 1) numbers from a generator, a block at a time."""
-    return variates(rng.random)
+def _nobody() -> None:
+    """The sender of a visit that came without one: nobody to tell it got in."""

@@ -4,7 +4,9 @@ A producer schedules one SimPy event per published message, at the instant
 its arrival process gives. At each it draws the message's class (and key),
 the number of deliveries, and sends each delivery to its target. A full
 blocking queue makes it wait: the deliveries not yet sent wait with it, and
-its later arrivals are pushed back by the time it was blocked.
+its later arrivals are pushed back by the time it was blocked. The draws per
+message are :class:`pushsim.engines.draws.Publisher`'s, which the live
+engine's producers share.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from collections.abc import Callable
 from itertools import chain
 from typing import Any
 
-import numpy as np
 import simpy
 
-from pushsim.distributions import FixedCount
 from pushsim.engines.base import RecordLog
 from pushsim.engines.des.nodes import At, Node
-from pushsim.engines.streams import Streams, law_variates, variates
-from pushsim.scenario import KeySpace, Producer
+from pushsim.engines.draws import Publisher
+from pushsim.engines.streams import Streams
+from pushsim.engines.waiting import WAITING
+from pushsim.scenario import Producer
 
 __all__ = ["Clock", "Source"]
 
@@ -29,7 +31,6 @@ NAN = math.nan
 #: Every this many + 1 messages a producer moves the records into arrays.
 FLUSH_MASK = RecordLog.FLUSH // 4 - 1
 INF = math.inf
-WAITING = 0
 
 
 class Clock:
@@ -49,18 +50,7 @@ class Clock:
         return False
 
 
-def _keys(space: KeySpace, rng: np.random.Generator) -> Callable[[], float]:
-    if space.zipf == 0:
-        return variates(lambda size: rng.integers(0, space.count, size))
-    weights = 1.0 / np.arange(1, space.count + 1, dtype=float) ** space.zipf
-    cumulative = np.cumsum(weights)
-    cumulative /= cumulative[-1]
-    return variates(
-        lambda size: np.searchsorted(cumulative, rng.random(size), side="right")
-    )
-
-
-class Source:
+class Source(Publisher):
     """One producer of the scenario."""
 
     def __init__(
@@ -74,6 +64,7 @@ class Source:
         clock: Clock,
         flush: Callable[[], None],
     ) -> None:
+        super().__init__(name, spec, class_ids, streams)
         self.env = env
         self.flush = flush
         self.target = target
@@ -85,36 +76,12 @@ class Source:
         self.offset = 0.0
         self.blocked_since = NAN
         self.pending: list[list[Any]] = []
-        self.class_ids = class_ids
-        self.priorities = [c.priority for c in spec.classes]
         # A simple producer's visits differ only in message, published and created_at.
         self.template = [0, 0, class_ids[0], 0.0, NAN, 0.0, INF, self.priorities[0], None,
                          WAITING, NAN]  # fmt: skip
         self.send = target.accept
-        self.keys = [
-            _keys(c.key, streams.generator(f"keys/{name}/{c.name}")) if c.key else None
-            for c in spec.classes
-        ]
-        self.next_class = self._class_draw(spec, streams.generator(f"classes/{name}"))
-        fanout = spec.fanout
         self.simple = (
             len(spec.classes) == 1 and spec.classes[0].key is None and not spec.fans_out
-        )
-        if isinstance(fanout, FixedCount):
-            fixed = fanout.value
-            self.next_fanout: Callable[[], int] = lambda: fixed
-        else:
-            draw = law_variates(fanout, streams.generator(f"fanout/{name}"))
-            self.next_fanout = lambda: int(draw())
-
-    @staticmethod
-    def _class_draw(spec: Producer, rng: np.random.Generator) -> Callable[[], float]:
-        if len(spec.classes) == 1:
-            return lambda: 0.0
-        cumulative = np.cumsum([c.share for c in spec.classes])
-        cumulative[-1] = np.inf
-        return variates(
-            lambda size: np.searchsorted(cumulative, rng.random(size), side="right")
         )
 
     def start(self) -> None:
@@ -144,7 +111,7 @@ class Source:
                 self.blocked_since = now
                 return
         else:
-            self.pending = self.deliveries(published, now)
+            self.pending = self.deliveries(published, now, clock)
             if not self.dispatch():
                 return
         if published & FLUSH_MASK == 0:
@@ -159,21 +126,6 @@ class Source:
             return
         delay = at - now
         At(self.env, delay if delay > 0.0 else 0.0, None, self.arrive)
-
-    def deliveries(self, published: int, now: float) -> list[list[Any]]:
-        """The deliveries of one published message: its class, key and fan-out."""
-        which = int(self.next_class())
-        key_draw = self.keys[which]
-        key = int(key_draw()) if key_draw is not None else None
-        cls, priority = self.class_ids[which], self.priorities[which]
-        clock = self.clock
-        first = clock.deliveries
-        count = self.next_fanout()
-        clock.deliveries = first + count
-        return [
-            [first + j, published, cls, now, NAN, 0.0, INF, priority, key, WAITING, NAN]
-            for j in range(count)
-        ]
 
     def dispatch(self) -> bool:
         """Send the pending deliveries; False if a full queue made the producer wait."""

@@ -32,13 +32,14 @@ from typing import Any
 
 from pushsim.engines.balancing import make_policy
 from pushsim.engines.base import Outcome, RecordLog
+from pushsim.engines.draws import onward_choice
 from pushsim.engines.live.clock import Clock, VirtualLoop
 from pushsim.engines.live.handler import Delivery, Handler
 from pushsim.engines.live.meter import Meter
 from pushsim.engines.live.producer import Counter, LiveProducer
 from pushsim.engines.live.station import LiveQueue, LiveRouter, Target
-from pushsim.engines.streams import Streams, law_variates, variates
-from pushsim.scenario import EXIT, Scenario
+from pushsim.engines.streams import Streams, law_variates
+from pushsim.scenario import Scenario
 
 __all__ = ["LiveModel"]
 
@@ -147,14 +148,7 @@ class LiveModel:
 
     def _build_routes(self, scenario: Scenario, streams: Streams) -> None:
         for name, queue in scenario.queues.items():
-            routes = [
-                (None if target == EXIT else self.nodes[target], p)
-                for target, p in queue.consumers.routes()
-            ]
-            draw = None
-            if len(routes) > 1:
-                draw = variates(streams.generator(f"route/{name}").random)
-            self.queues[name].onward = _onward(routes, draw)
+            self.queues[name].onward = onward_choice(name, queue, self.nodes, streams)
 
     def _build_producers(self, scenario: Scenario, streams: Streams) -> None:
         self.producers: list[LiveProducer] = []
@@ -340,31 +334,6 @@ class LiveModel:
     def partial(self) -> bool:
         """Whether the run ended before the experiment said it should."""
         return self.reason in PARTIAL
-
-
-def _onward(
-    routes: list[tuple[Target | None, float]], draw: Callable[[], float] | None
-) -> Callable[[], Target | None]:
-    """Where a finished message goes: one fixed node (None: out), or a draw."""
-    if draw is None or len(routes) == 1:
-        only = routes[0][0]
-        return lambda: only
-    nodes = [node for node, _ in routes]
-    cumulative: list[float] = []
-    total = 0.0
-    for _, p in routes:
-        total += p
-        cumulative.append(total)
-    cumulative[-1] = math.inf
-
-    def choose() -> Target | None:
-        u = draw()
-        for node, edge in zip(nodes, cumulative, strict=True):
-            if u < edge:
-                return node
-        return nodes[-1]
-
-    return choose
 
 
 def _work_left(targets: list[Target]) -> list[float]:

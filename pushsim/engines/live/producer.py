@@ -9,8 +9,9 @@ arrivals move back by the time it waited, as in the simulator.
 
 Every draw comes from the stream the simulator uses for it (``arrivals/P``,
 ``classes/P``, ``keys/P/C``, ``fanout/P``), drawn in the same blocks and the
-same order, so with the same seed a live run publishes the simulator's
-messages at the simulator's instants.
+same order, by the same code (:class:`pushsim.engines.draws.Publisher`), so
+with the same seed a live run publishes the simulator's messages at the
+simulator's instants.
 """
 
 from __future__ import annotations
@@ -19,19 +20,15 @@ from collections.abc import Callable, Iterator
 from itertools import chain
 from typing import Any
 
-import numpy as np
-
-from pushsim.distributions import FixedCount
 from pushsim.engines.base import RecordLog
+from pushsim.engines.draws import Publisher
 from pushsim.engines.live.clock import Clock
-from pushsim.engines.live.station import WAITING, Target
-from pushsim.engines.streams import Streams, law_variates, variates
-from pushsim.scenario import KeySpace, Producer
+from pushsim.engines.live.station import Target
+from pushsim.engines.streams import Streams
+from pushsim.scenario import Producer
 
 __all__ = ["Counter", "LiveProducer"]
 
-NAN = float("nan")
-INF = float("inf")
 #: Every this many + 1 messages a producer moves the records into arrays.
 FLUSH_MASK = RecordLog.FLUSH // 4 - 1
 
@@ -50,30 +47,7 @@ class Counter:
         return self.published == self.limit
 
 
-def _keys(space: KeySpace, rng: np.random.Generator) -> Callable[[], float]:
-    """Keys uniform over the key space, or Zipf-weighted by rank."""
-    if space.zipf == 0:
-        return variates(lambda size: rng.integers(0, space.count, size))
-    weights = 1.0 / np.arange(1, space.count + 1, dtype=float) ** space.zipf
-    cumulative = np.cumsum(weights)
-    cumulative /= cumulative[-1]
-    return variates(
-        lambda size: np.searchsorted(cumulative, rng.random(size), side="right")
-    )
-
-
-def _classes(spec: Producer, rng: np.random.Generator) -> Callable[[], float]:
-    """The index of each message's class, by the classes' shares."""
-    if len(spec.classes) == 1:
-        return lambda: 0.0
-    cumulative = np.cumsum([c.share for c in spec.classes])
-    cumulative[-1] = np.inf
-    return variates(
-        lambda size: np.searchsorted(cumulative, rng.random(size), side="right")
-    )
-
-
-class LiveProducer:
+class LiveProducer(Publisher):
     """One producer of the scenario, run as a task."""
 
     def __init__(
@@ -88,6 +62,7 @@ class LiveProducer:
         lateness: Callable[[float], None],
         flush: Callable[[], None],
     ) -> None:
+        super().__init__(name, spec, class_ids, streams)
         self.clock = clock
         self.target = target
         self.counter = counter
@@ -95,19 +70,6 @@ class LiveProducer:
         self.flush = flush
         blocks = spec.arrivals.stream(streams.generator(f"arrivals/{name}"))
         self.times: Iterator[float] = chain.from_iterable(b.tolist() for b in blocks)
-        self.class_ids = class_ids
-        self.priorities = [c.priority for c in spec.classes]
-        self.keys = [
-            _keys(c.key, streams.generator(f"keys/{name}/{c.name}")) if c.key else None
-            for c in spec.classes
-        ]
-        self.next_class = _classes(spec, streams.generator(f"classes/{name}"))
-        if isinstance(spec.fanout, FixedCount):
-            fixed = spec.fanout.value
-            self.next_fanout: Callable[[], int] = lambda: fixed
-        else:
-            draw = law_variates(spec.fanout, streams.generator(f"fanout/{name}"))
-            self.next_fanout = lambda: int(draw())
         self.offset = 0.0  # scenario seconds the producer spent blocked
         self.pending: list[list[Any]] = []  # deliveries created, not yet offered
 
@@ -120,28 +82,13 @@ class LiveProducer:
                 return  # another producer published the last message
             published = counter.published
             counter.published = published + 1
-            self.pending = self.deliveries(published, clock.now())
+            self.pending = self.deliveries(published, clock.now(), counter)
             await self.dispatch()
             if published & FLUSH_MASK == 0:
                 self.flush()
             if counter.full():
                 counter.last()
                 return
-
-    def deliveries(self, published: int, now: float) -> list[list[Any]]:
-        """The deliveries of one published message: its class, key and fan-out."""
-        which = int(self.next_class())
-        key_draw = self.keys[which]
-        key = int(key_draw()) if key_draw is not None else None
-        cls, priority = self.class_ids[which], self.priorities[which]
-        counter = self.counter
-        first = counter.deliveries
-        count = self.next_fanout()
-        counter.deliveries = first + count
-        return [
-            [first + j, published, cls, now, NAN, 0.0, INF, priority, key, WAITING, NAN]
-            for j in range(count)
-        ]
 
     async def dispatch(self) -> None:
         """Offer the pending deliveries in turn, waiting while a full queue says so."""

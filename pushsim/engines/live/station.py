@@ -11,32 +11,33 @@ holding its finished message) really wait until there is room. A consumer
 count that follows a staffing schedule starts and ends consumer tasks at
 the boundaries (:meth:`LiveQueue.follow`).
 
-Visits in progress are lists laid out as the simulator's (see
-:mod:`pushsim.engines.des.nodes`), so the waiting rooms by discipline are the
-simulator's own (:mod:`pushsim.engines.des.buffers`). The service time is
-drawn when a visit is admitted, in the order of admission, as the simulator
-draws it: with the same seed both engines give the n-th visit of a queue the
-same service time. Expiry is settled when the queue next acts (an offer, a
-free consumer) and recorded at the deadline itself, as in the simulator.
+The waiting room is the simulator's own
+(:class:`pushsim.engines.waiting.WaitingRoom`): the same visits, admitted,
+expired and dropped by the same code, with the service time drawn when a
+visit is admitted, in the order of admission, so with the same seed both
+engines give the n-th visit of a queue the same service time. Expiry is
+settled when the queue next acts (an offer, a free consumer) and recorded at
+the deadline itself. What is the live engine's own is how a visit reaches a
+consumer (an idle consumer's future, or :meth:`LiveQueue.take`) and how a
+blocked sender is woken (its future is set).
 """
 
 from __future__ import annotations
 
 import asyncio
-import heapq
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any, Protocol
 
 from pushsim.engines.base import Outcome, RecordLog
-from pushsim.engines.des.buffers import make_buffer
 from pushsim.engines.live.clock import Clock
+from pushsim.engines.waiting import SERVING, WaitingRoom, next_visit
 from pushsim.scenario import Queue
 
-__all__ = ["LiveQueue", "LiveRouter", "Target", "next_visit"]
+__all__ = ["LiveQueue", "LiveRouter", "Target"]
 
-WAITING, SERVING, GONE = 0, 1, 2
 NAN = math.nan
 INF = math.inf
 
@@ -61,7 +62,7 @@ class Target(Protocol):
         ...
 
 
-class LiveQueue:
+class LiveQueue(WaitingRoom):
     """A queue and its consumer group, as asyncio tasks on one event loop."""
 
     def __init__(
@@ -75,8 +76,8 @@ class LiveQueue:
         priorities: list[int],
         counts: list[int],
     ) -> None:
+        super().__init__(index, spec, service, patience, records, priorities, counts)
         self.clock = clock
-        self.index = index
         self.staffing = spec.consumers.staffing
         self.servers = (
             spec.consumers.fixed_count
@@ -85,33 +86,17 @@ class LiveQueue:
         )
         self.leaving = 0  # consumers the schedule has removed that are still busy
         self.spawn: Callable[[], None] = lambda: None  # starts one more consumer task
-        self.capacity = INF if spec.capacity is None else spec.capacity
-        self.overflow = spec.overflow
-        self.counts = counts  # shared by every queue, read by balancers
-        self.waiting = 0
-        self.buffer = make_buffer(spec.discipline, priorities)
-        self.next_service = service
-        self.next_patience = patience
-        self.add = records.add
-        self.serving: dict[int, list[Any]] = {}
         self.idle: deque[asyncio.Future[list[Any] | None]] = deque()
-        self.blocked: deque[tuple[list[Any], asyncio.Future[None]]] = deque()
-        self.deadlines: list[tuple[float, int, list[Any]]] = []
-        self.work_queued = 0.0
         self.onward: Callable[[], Target | None] = lambda: None
 
-    @property
-    def count(self) -> int:
-        """Messages here: waiting, in service, or held after service."""
-        return self.counts[self.index]
+    def now(self) -> float:
+        return self.clock.now()
 
     def work_left(self) -> float:
         """Seconds of drawn work waiting and left in service, per consumer."""
-        now = self.clock.now()
-        in_service = sum(i[10] + i[5] - now for i in self.serving.values())
         if self.servers == 0:
             return INF if self.count else 0.0
-        return (self.work_queued + in_service) / self.servers
+        return super().work_left()
 
     # -- arrivals --------------------------------------------------------------------
 
@@ -131,14 +116,14 @@ class LiveQueue:
             return None
         if self.overflow == "block":
             room: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self.blocked.append((item, room))
+            self.blocked.append((item, partial(_open, room)))
             return room
-        if self.overflow == "drop_oldest" and self.waiting > 0:
-            old = self.buffer.oldest()
-            if old is not None:
-                self.leave_waiting(old, now, Outcome.DROPPED)
-                self.admit(item, now)
-                return None
+        if (
+            self.overflow == "drop_oldest"
+            and self.waiting > 0
+            and self.drop_oldest(item, now)
+        ):
+            return None
         drop = Outcome.DROPPED
         self.add((item[0], item[1], item[2], self.index, item[3], now, NAN, now, drop))
         return None
@@ -159,46 +144,6 @@ class LiveQueue:
         self.counts[self.index] += 1
         self.serving[item[0]] = item
 
-    def admit(self, item: list[Any], now: float) -> None:
-        """Put a visit in the waiting room."""
-        item[4] = now
-        item[5] = service = self.next_service()
-        item[9] = WAITING
-        self.work_queued += service
-        self.waiting += 1
-        self.counts[self.index] += 1
-        self.buffer.push(item)
-        if self.next_patience is not None:
-            item[6] = deadline = now + self.next_patience()
-            heapq.heappush(self.deadlines, (deadline, item[0], item))
-
-    def leave_waiting(self, item: list[Any], at: float, outcome: int) -> None:
-        """A waiting visit leaves without service: dropped or expired."""
-        item[9] = GONE
-        self.work_queued -= item[5]
-        self.waiting -= 1
-        self.counts[self.index] -= 1
-        self.add(
-            (item[0], item[1], item[2], self.index, item[3], item[4], NAN, at, outcome)
-        )
-        self.admit_blocked()
-
-    def expire(self, now: float) -> None:
-        """Remove every waiting visit whose deadline has passed, at its deadline."""
-        deadlines = self.deadlines
-        while deadlines and deadlines[0][0] <= now:
-            deadline, _, item = heapq.heappop(deadlines)
-            if item[9] == WAITING:
-                self.leave_waiting(item, deadline, Outcome.EXPIRED)
-
-    def admit_blocked(self) -> None:
-        """Room has opened: let the longest-waiting sender in."""
-        if self.blocked and self.waiting < self.capacity:
-            item, room = self.blocked.popleft()
-            self.admit(item, self.clock.now())
-            if not room.done():
-                room.set_result(None)
-
     # -- consumers -------------------------------------------------------------------
 
     def take(self) -> list[Any] | None:
@@ -208,7 +153,7 @@ class LiveQueue:
             self.expire(now)
         if not self.waiting:
             return None
-        item = self.buffer.next()
+        item = self.next_waiting()
         if item is None:
             return None
         self.waiting -= 1
@@ -294,20 +239,11 @@ class LiveQueue:
                 await room  # the consumer holds the message until there is room
         self.counts[self.index] -= 1
 
-    # -- the end of the run ----------------------------------------------------------
 
-    def unfinished(self) -> list[tuple[list[Any], float]]:
-        """Visits still here or blocked on the way in, with their start (or NaN)."""
-        left = [(item, item[10]) for item in self.serving.values()]
-        left += [(item, NAN) for item in self.buffer.items()]
-        left += [(item, NAN) for item, _ in self.blocked]
-        return left
-
-
-def next_visit(item: list[Any]) -> list[Any]:
-    """The next visit of a message that leaves one queue for another."""
-    return [item[0], item[1], item[2], item[3], NAN, 0.0, INF, item[7], item[8],
-            WAITING, NAN]  # fmt: skip
+def _open(room: asyncio.Future[None]) -> None:
+    """Let a sender waiting for room go on, unless it has stopped waiting."""
+    if not room.done():  # a sender cancelled while blocked is gone
+        room.set_result(None)
 
 
 class LiveRouter:

@@ -1,10 +1,11 @@
-"""The waiting room of a queue, by discipline: FIFO, LIFO or priority.
+"""The order of a queue's waiting room, by discipline: FIFO, LIFO or priority.
 
-A buffer holds visits in progress (lists, see :mod:`.nodes`) and hands out
-the next one to serve and, for ``drop_oldest``, the one that has waited
-longest. Visits that expired while waiting stay in the buffer as tombstones
-(their state says so) and are skipped when they come up: removing them from
-the middle of a deque would cost more than stepping over them later.
+A buffer holds visits in progress (lists, see :mod:`pushsim.engines.waiting`)
+for the queues of both engines, and hands out the next one to serve and, for
+``drop_oldest``, the one that has waited longest. Visits that expired while
+waiting stay in the buffer as tombstones (their state says so) and are
+skipped when they come up: removing them from the middle of a deque would
+cost more than stepping over them later.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 __all__ = ["Buffer", "make_buffer"]
 
-#: Index of a visit's state, and the state values (see nodes.py).
+#: Index of a visit's state, and the state values (see waiting.py).
 STATE = 9
 WAITING = 0
 

@@ -34,6 +34,7 @@ __all__ = [
     "PositiveRate",
     "Probability",
     "Rate",
+    "WholeNumber",
     "format_duration",
     "format_rate",
     "format_value",
@@ -227,7 +228,7 @@ def format_value(value: float, unit: str, digits: int = 4) -> str:
     if unit == "1/s":
         return format_rate(value, digits)
     if unit == "ratio":
-        return f"{100 * value:.{min(digits, 3)}g}%"
+        return f"{_figure(100 * value, min(digits, 3))}%"
     return _figure(value, digits)
 
 
@@ -281,6 +282,9 @@ PositiveRate = Annotated[
 Probability = Annotated[
     float, BeforeValidator(_for_pydantic(parse_share)), AfterValidator(_probability)
 ]
+#: A whole number written as a count (``200000``, ``200k``), of any sign: for
+#: fields with bounds of their own.
+WholeNumber = Annotated[int, BeforeValidator(_for_pydantic(parse_count))]
 #: A whole number of messages, >= 0: ``200000`` or ``200k``.
 Count = Annotated[
     int, BeforeValidator(_for_pydantic(parse_count)), AfterValidator(_non_negative)

@@ -33,7 +33,7 @@ import itertools
 import logging
 import platform
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -179,6 +179,19 @@ class Report:
             )
         png, svg = _render(figure, name)
         self._items.append(_Figure(name, str(caption), png, svg))
+
+    def figure_of(self, name: str, draw: Callable[[], Any], caption: str = "") -> None:
+        """Add the figure that ``draw()`` makes; if pushsim cannot draw it, say why.
+
+        For figures that need data a run may not have (no message served):
+        the report still gets written, with a line in the figure's place.
+        """
+        try:
+            figure = draw()
+        except PushsimError as error:
+            self.text(f"{caption or name}: not drawn: {error}")
+            return
+        self.figure(name, figure, caption=caption)
 
     @property
     def figures(self) -> list[str]:

@@ -22,6 +22,7 @@ __all__ = ["run_answers", "write_run_report"]
 def _busiest(result: Result) -> str:
     summary = result.summary
     busy = summary[(summary.metric == "utilisation") & (summary.node != SYSTEM)]
+    busy = busy[busy["mean"].notna()]
     if busy.empty:
         return next(iter(result.scenario.queues))
     return str(busy.loc[busy["mean"].idxmax(), "node"])
@@ -68,20 +69,16 @@ def write_run_report(result: Result, folder: Path, *, command: str) -> list[Path
     )
     report.answer(run_answers(result))
     busiest = _busiest(result)
-    figures = [
-        (
-            "latency-cdf",
-            plots.latency_cdf(result, node=SYSTEM),
-            "Sojourn distribution of every replication after warm-up, against theory",
-        ),
-        (
-            "queue-length",
-            plots.queue_length(result, node=busiest),
-            f"Messages waiting at {busiest} over replication 0",
-        ),
-    ]
-    for name, figure, caption in figures:
-        report.figure(name, figure, caption=caption)
+    report.figure_of(
+        "latency-cdf",
+        lambda: plots.latency_cdf(result, node=SYSTEM),
+        "Sojourn distribution of every replication after warm-up, against theory",
+    )
+    report.figure_of(
+        "queue-length",
+        lambda: plots.queue_length(result, node=busiest),
+        f"Messages waiting at {busiest} over replication 0",
+    )
     summary = result.summary
     for node in [SYSTEM, *result.scenario.queues]:
         table = summary[summary.node == node].drop(columns="node")

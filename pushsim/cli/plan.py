@@ -16,7 +16,7 @@ from rich.table import Table
 
 from pushsim.cli.common import ensure_folder, main, stderr, stdout, user_errors
 from pushsim.errors import PushsimError, ScenarioError
-from pushsim.quantities import format_value
+from pushsim.quantities import format_rate, format_value
 
 
 def _bounds(text: str | None) -> tuple[float, float] | None:
@@ -155,6 +155,11 @@ def _needed(value: Any) -> str:
 _DAY_TITLES = {"naive": "naive", "mol": "MOL", "current": "current"}
 
 
+def _rate(rate: float) -> str:
+    """A rate per hour below one a second (as staffing is planned), else as usual."""
+    return format_rate(rate) if rate >= 1.0 else f"{rate * 3600:.4g}/h"
+
+
 def _day_table(day: Any) -> Table:
     from pushsim.plan._dayrecord import clock
 
@@ -174,7 +179,7 @@ def _day_table(day: Any) -> Table:
             checks.append(f"[{colours.get(verdict, 'default')}]{verdict}[/]")
         table.add_row(
             clock(row.start),
-            f"{row.arrival_rate * 3600:.4g}/h",
+            _rate(row.arrival_rate),
             f"{row.offered_load:.3g}",
             f"{row.mol_load:.3g}",
             *(str(getattr(row, name)) for name in names),
@@ -292,6 +297,11 @@ def plan(
         given["max_replications"] = max_replications
         with _named_as_options({k: v for k, v in given.items() if v is not None}):
             if _is_day(model, vary, day):
+                _one_value_options(
+                    bounds=bounds,
+                    max_replications=max_replications,
+                    headroom=not headroom,
+                )
                 queue = _day_queue(vary)
                 result = _day(
                     model, common, queue=queue, within=within, chosen=day is None
@@ -312,6 +322,19 @@ def plan(
                 stderr.print(f"wrote {path}", markup=False)
 
 
+def _one_value_options(**given: Any) -> None:
+    """Refuse the options of a plan of one value given to a day plan."""
+    names = {"bounds": "--bounds", "max_replications": "--max-replications"}
+    names["headroom"] = "--no-headroom"
+    used = [names[k] for k, v in given.items() if v not in (None, False)]
+    if used:
+        verb = "apply" if len(used) > 1 else "applies"
+        raise PushsimError(
+            f"{', '.join(used)}: {verb} to the plan of one value (--constant), not to "
+            "a day plan, which staffs each interval and checks it over simulated days"
+        )
+
+
 def _day(
     model: Any, common: dict[str, Any], *, queue: str | None, within: str, chosen: bool
 ) -> Any:
@@ -321,7 +344,9 @@ def _day(
     try:
         result = plan_day(model, queue=queue, within=within, **common)
     except PushsimError as error:
-        if chosen:  # the day plan was chosen for the user: say how to plan one count
+        fixed = all(q.consumers.staffing is None for q in model.queues.values())
+        shape = str(error).startswith("the day plan")
+        if chosen and shape and fixed:  # chosen for the user: say how to plan one count
             raise PushsimError(
                 f"{error}; give --constant to plan one count for the whole run"
             ) from None

@@ -61,6 +61,7 @@ class DayPlan:
     unfinished: dict[str, int] = field(default_factory=dict)
     repeat: bool = True
     schedules: tuple[str, ...] = SCHEDULES
+    notes: tuple[tuple[str, str], ...] = ()
 
     def counts(self, name: str) -> np.ndarray:
         """The consumers per interval of schedule ``naive`` or ``mol``."""
@@ -147,6 +148,7 @@ class DayPlan:
                 what = "schedule" if name == "current" else "plan"
                 facts.append((f"check of the {name} {what}", self._check_text(name)))
         facts.append(("theory", "; ".join(self.models) or "-"))
+        facts.extend(self.notes)
         return facts
 
     def _differences(self, name: str, other: str) -> str:

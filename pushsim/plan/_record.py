@@ -152,7 +152,10 @@ class Plan:
         key = points.key(value)
         scenario = goal.at(key[0], factor=key[1])
         # On duty on average: a schedule counts by its time-average.
-        consumers = math.fsum(q.consumers.mean_count for q in scenario.queues.values())
+        horizon = scenario.experiment.duration
+        consumers = math.fsum(
+            q.consumers.mean_count_until(horizon) for q in scenario.queues.values()
+        )
         if goal.varies_load:
             above = headroom.above
             next_key = None if above is None else points.key(above)
@@ -313,7 +316,9 @@ def _utilisation(scenario: Scenario, judged: Judged) -> pd.DataFrame:
     rows = [
         {
             "node": name,
-            "consumers": scenario.queues[name].consumers.mean_count,
+            "consumers": scenario.queues[name].consumers.mean_count_until(
+                scenario.experiment.duration
+            ),
             "mean": est.mean,
             "ci_low": est.low,
             "ci_high": est.high,

@@ -104,7 +104,7 @@ def _value_at(scenario: Scenario, path: str) -> Any:
         raise ScenarioError([fault], source=scenario.source_path)
     node: Any = scenario.model_dump(by_alias=True)
     for part in path.split("."):
-        node = node[int(part)] if isinstance(node, list) else node[part]
+        node = node[int(part)] if isinstance(node, list | tuple) else node[part]
     return node
 
 
@@ -121,6 +121,12 @@ def _check_integer_field(scenario: Scenario, path: str) -> int | None:
             return None
     elif _whole(value):
         return int(value)
+    if isinstance(value, dict) and "profile" in value:
+        raise PushsimError(
+            f"vary {path!r}: the count is a schedule by interval, not a whole number; "
+            f"plan one interval's count by its path ({path}.profile.0 for the "
+            "first), or every interval with the day plan"
+        )
     shown = "unset" if value is None else f"{value!r} ({type(value).__name__})"
     raise PushsimError(
         f"vary {path!r}: the field is {shown}, not a whole number; a plan varies "

@@ -147,27 +147,30 @@ def _profile(scenario: Scenario) -> RateProfile:
     return RateProfile(rates, interval, repeat)
 
 
-def _current(scenario: Scenario, queue: str, profile: RateProfile) -> np.ndarray | None:
-    """The queue's own schedule by the profile's intervals, when it has one."""
+def _current(
+    scenario: Scenario, queue: str, profile: RateProfile
+) -> tuple[np.ndarray | None, str]:
+    """The queue's own schedule by the profile's intervals, or why it is not checked."""
     staffing = scenario.queues[queue].consumers.staffing
     if staffing is None:
-        return None
+        return None, ""
     size = profile.rates.size
     same = (
         len(staffing.profile) == size
         and math.isclose(staffing.interval, profile.interval)
         and staffing.repeat == profile.repeat
     )
-    if not same:
-        how = "repeating" if profile.repeat else "once"
-        raise PushsimError(
-            f"queues.{queue}.consumers.count: the day plan compares a schedule with "
-            f"its own interval by interval, so it needs the rate profile's {size} "
-            f"intervals of {format_duration(profile.interval)} ({how}); got "
-            f"{len(staffing.profile)} of {format_duration(staffing.interval)} "
-            f"({'repeating' if staffing.repeat else 'once'})"
-        )
-    return np.asarray(staffing.profile, dtype=int)
+    if same:
+        return np.asarray(staffing.profile, dtype=int), ""
+    how = "repeating" if profile.repeat else "once"
+    return None, (
+        f"not checked: queues.{queue}.consumers.count has {len(staffing.profile)} "
+        f"intervals of {format_duration(staffing.interval)} "
+        f"({'repeating' if staffing.repeat else 'once'}), and the day plan compares "
+        f"a schedule on the rate profile's {size} of "
+        f"{format_duration(profile.interval)} ({how}); simulate it as it is with "
+        "pushsim run"
+    )
 
 
 class _Staffing:
@@ -280,7 +283,8 @@ def plan_day(
 
     When the queue's consumer count is itself a schedule with the profile's
     intervals (what is staffed now), it is checked as a third schedule,
-    ``current``, beside the two plans.
+    ``current``, beside the two plans; a schedule on other intervals is not,
+    and the answer says so.
 
     ``slo``: objectives (default: the scenario's own); ``queue``: the queue
     to staff (default: the only one); ``load``: a factor on every rate;
@@ -309,7 +313,7 @@ def plan_day(
     naive = np.array([staffing(r) for r in profile.rates])
     mol = np.array([staffing(r) for r in modified])
     plans = {"naive": naive, "mol": mol}
-    current = _current(model, name, profile)
+    current, not_checked = _current(model, name, profile)
     if current is not None:
         plans["current"] = current
     checked = None
@@ -349,6 +353,7 @@ def plan_day(
         unfinished=unfinished,
         repeat=profile.repeat,
         schedules=tuple(plans),
+        notes=(("current schedule", not_checked),) if not_checked else (),
     )
 
 

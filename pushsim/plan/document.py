@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pushsim.plan._dayrecord import DayPlan
+from pushsim.plan._dayrecord import DayPlan, clock
 from pushsim.plan._record import Plan
 from pushsim.plan.figures import day_check, day_staffing, plan_curve
 
@@ -36,9 +36,9 @@ _DAY_METHOD = (
     "interval staffed for the highest offered load m(t) within it, m(t) being the "
     "mean number busy with unlimited consumers, which lags the rate by about a "
     "service time and so carries the work of busy intervals into the next ones. "
-    "Both schedules were simulated over the whole day ({reps} days; a warm-up day "
-    "first when the profile repeats) and each interval judged by its interval over "
-    "the days."
+    "{which} simulated over the whole day ({reps} days; a warm-up day first when "
+    "the profile repeats, and one more period after it so the last hours are "
+    "served) and each interval judged by its interval over the days."
 )
 
 
@@ -89,20 +89,28 @@ def _day_report(day: DayPlan, command: str) -> Any:
         title, scenario=day.scenario, command=command, replications=day.replications
     )
     document.answer(day.answer())
-    document.text(_DAY_METHOD.format(reps=day.replications))
-    document.figure(
-        "staffing", day_staffing(day), caption="offered load and the two plans"
+    current = "current" in day.schedules
+    which = (
+        "The two plans and the scenario's own schedule (current) were"
+        if current
+        else "Both schedules were"
     )
+    document.text(_DAY_METHOD.format(reps=day.replications, which=which))
+    shown = "the two plans and the current schedule" if current else "the two plans"
+    document.figure("staffing", day_staffing(day), caption=f"offered load and {shown}")
     if day.check is not None:
+        under = "each schedule" if current else "both plans"
         for index, slo in enumerate(day.slos):
             document.figure(
                 f"check-{index + 1}",
                 day_check(day, slo=index),
-                caption=f"{slo.text} by interval under both plans",
+                caption=f"{slo.text} by interval under {under}",
             )
     document.table(day.table(), caption="consumers and checks by interval")
     if day.check is not None:
-        document.table(day.check, caption="every interval's figures")
+        check = day.check.copy()
+        check.insert(2, "from", [clock(s) for s in check.start])
+        document.table(check.drop(columns="start"), caption="every interval's figures")
     return document
 
 

@@ -201,9 +201,20 @@ def theory_label(models: Iterable[object], exact: Iterable[object] = ()) -> str:
     return "theory: " + (", ".join(names) if names else "model not named") + kind
 
 
+#: A legend note is wrapped at this many characters and cut after so many lines,
+#: so that a long reason does not squeeze the axes (the full text is in the
+#: prediction and the report).
+NOTE_WIDTH, NOTE_LINES = 60, 3
+
+
 def note(ax: Axes, text: str) -> None:
     """A legend entry that is only words (no line): what is missing and why."""
-    ax.add_line(Line2D([], [], linestyle="none", label=text))
+    import textwrap
+
+    lines = textwrap.wrap(text, NOTE_WIDTH)
+    if len(lines) > NOTE_LINES:
+        lines = [*lines[: NOTE_LINES - 1], lines[NOTE_LINES - 1].rstrip(" ;,.") + " …"]
+    ax.add_line(Line2D([], [], linestyle="none", label="\n".join(lines)))
 
 
 #: What a drawn line shows, as its ``gid`` begins: a script or a test finds the

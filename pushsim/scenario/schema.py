@@ -30,6 +30,7 @@ from pushsim.quantities import (
     Model,
     PositiveDuration,
     Probability,
+    WholeNumber,
     parse_share,
 )
 from pushsim.scenario.slo import SLO, parse_slo
@@ -158,7 +159,7 @@ def _count_kind(value: Any) -> str | None:
 #: the value's type, so that a fault names only the rules of the shape given.
 ConsumerCount = Annotated[
     Annotated[
-        Annotated[Count, Field(ge=1, le=MAX_CONSUMERS)],
+        Annotated[WholeNumber, Field(ge=1, le=MAX_CONSUMERS)],
         Tag(f"count{TAG_SEPARATOR}fixed"),
     ]
     | Annotated[StaffingProfile, Tag(f"count{TAG_SEPARATOR}profile")],
@@ -199,10 +200,20 @@ class ConsumerGroup(Model):
 
     @property
     def mean_count(self) -> float:
-        """The time-average number of consumers (the count itself when fixed)."""
-        return float(
-            self.count.mean if isinstance(self.count, StaffingProfile) else self.count
-        )
+        """The number of consumers on a long run: the count, or a schedule's mean.
+
+        A schedule that repeats counts by its mean over a period; one that
+        does not, by the last count, which stays.
+        """
+        if isinstance(self.count, StaffingProfile):
+            return self.count.long_run_mean
+        return float(self.count)
+
+    def mean_count_until(self, horizon: float | None) -> float:
+        """The mean number on duty over ``[0, horizon)`` (None: a long run)."""
+        if isinstance(self.count, StaffingProfile):
+            return self.count.mean_until(horizon)
+        return float(self.count)
 
     @property
     def peak_count(self) -> int:
@@ -213,9 +224,14 @@ class ConsumerGroup(Model):
 
     @property
     def fixed_count(self) -> int:
-        """The count, where only a fixed one is covered (a model, a fixed-count engine path)."""
+        """The count where only a fixed one is covered (a model): a schedule's if it
+        never changes."""
         if isinstance(self.count, StaffingProfile):
-            raise ValueError("this consumer count follows a schedule, not one number")
+            if self.count.constant is None:
+                raise ValueError(
+                    "this consumer count follows a schedule, not one number"
+                )
+            return self.count.constant
         return self.count
 
     def consumer_time(self, a: float, b: float) -> float:

@@ -9,7 +9,8 @@ Written in a scenario in place of a fixed count::
 ``profile[i]`` consumers serve during the i-th ``interval`` from time 0.
 With ``repeat: true`` (the default) the schedule starts again after its
 last interval, like a rate profile; with ``repeat: false`` the last count
-stays from then on. A count may be 0 (nobody on duty; messages wait).
+stays from then on. A count may be 0 (nobody on duty; messages wait); the
+interval is at least 1 ms.
 
 How the engine applies a change at a boundary: added consumers start at
 once on waiting messages; of the consumers removed, idle ones leave at once
@@ -33,6 +34,8 @@ __all__ = ["MAX_CONSUMERS", "StaffingProfile"]
 #: The most consumers a group may have at once: each is simulated, and more
 #: than this is a mistyped count rather than a fleet.
 MAX_CONSUMERS = 100_000
+#: The shortest interval of a schedule, in seconds.
+SHORTEST_INTERVAL = 1e-3
 
 
 class StaffingProfile(Model):
@@ -44,6 +47,11 @@ class StaffingProfile(Model):
 
     @model_validator(mode="after")
     def _someone_serves(self) -> StaffingProfile:
+        if self.interval < SHORTEST_INTERVAL:
+            raise ValueError(
+                f"interval: must be at least 1ms (a fleet is not resized faster, and "
+                f"each change is an event of the run), got {self.interval:g}s"
+            )
         if max(self.profile) == 0:
             raise ValueError("profile: at least one count must be >= 1, got all 0")
         if not self.repeat and self.profile[-1] == 0:
@@ -60,8 +68,25 @@ class StaffingProfile(Model):
 
     @property
     def mean(self) -> float:
-        """The time-average number of consumers over one period of the schedule."""
+        """The time-average number of consumers over the profile's intervals."""
         return math.fsum(self.profile) / len(self.profile)
+
+    @property
+    def long_run_mean(self) -> float:
+        """The mean number of consumers over a long run: over a period when the
+        schedule repeats, else the last count (which then stays)."""
+        return self.mean if self.repeat else float(self.profile[-1])
+
+    def mean_until(self, horizon: float | None) -> float:
+        """The mean number on duty over ``[0, horizon)``; the long-run mean for None."""
+        if horizon is None or horizon <= 0:
+            return self.long_run_mean
+        return self.consumer_time(0.0, horizon) / horizon
+
+    @property
+    def constant(self) -> int | None:
+        """The count, when the schedule never changes it; else None."""
+        return self.profile[0] if min(self.profile) == max(self.profile) else None
 
     @property
     def peak(self) -> int:
@@ -126,7 +151,7 @@ class StaffingProfile(Model):
         """A short readable form, such as ``4 to 12 consumers by 1h (mean 7.5)``."""
         from pushsim.quantities import format_duration
 
-        how = "repeating" if self.repeat else "then held"
+        how = "repeating" if self.repeat else f"then {self.profile[-1]} held"
         return (
             f"{min(self.profile)} to {self.peak} consumers by "
             f"{format_duration(self.interval)} (mean {self.mean:.4g}, {how})"

@@ -127,26 +127,22 @@ def write_sweep_report(
             "p99 sojourn against achieved throughput",
         ),
     ]
+    for name, figure, caption in figures:
+        report.figure(name, figure, caption=caption)
     sample = _sample_point(result)
     if sample is not None:
         point, sample_result = sample
         bottleneck = str(frame.attrs.get("bottleneck"))
-        figures.append(
-            (
-                "queue-length",
-                plots.queue_length(sample_result, node=bottleneck),
-                f"Messages waiting at {bottleneck} over one run ({point.label})",
-            )
+        report.figure_of(
+            "queue-length",
+            lambda: plots.queue_length(sample_result, node=bottleneck),
+            f"Messages waiting at {bottleneck} over one run ({point.label})",
         )
-        figures.append(
-            (
-                "latency-cdf",
-                plots.latency_cdf(sample_result, node=SYSTEM),
-                f"Sojourn distribution of one run against theory ({point.label})",
-            )
+        report.figure_of(
+            "latency-cdf",
+            lambda: plots.latency_cdf(sample_result, node=SYSTEM),
+            f"Sojourn distribution of one run against theory ({point.label})",
         )
-    for name, figure, caption in figures:
-        report.figure(name, figure, caption=caption)
     for node in [SYSTEM, *result.scenario.queues]:
         report.table(node_table(frame, node), caption=f"{node}: means at every point")
     if result.warnings:

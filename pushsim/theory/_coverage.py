@@ -78,7 +78,8 @@ def _own_faults(name: str, queue: Queue) -> list[str]:
     place = f"queues.{name}"
     law = queue.consumers.service
     faults = []
-    if queue.consumers.staffing is not None:
+    staffing = queue.consumers.staffing
+    if staffing is not None and staffing.constant is None:
         faults.append(
             f"{place}.consumers.count: a count that follows a schedule has no "
             "steady state for the models here; simulate it (or plan it with plan_day)"
@@ -146,7 +147,7 @@ def _group(
     if not all(s.poisson for s in topology.streams.get(name, [])):
         faults.append(f"{place}: covered for Poisson arrivals only")
     for target, queue in zip(targets, queues, strict=True):
-        if queue.consumers.count != 1 or _role(queue) != "station":
+        if queue.consumers.mean_count != 1 or _role(queue) != "station":
             faults.append(
                 f"{place}: covered over unbounded single-consumer queues without TTL; "
                 f"{target} is not one"

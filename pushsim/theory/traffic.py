@@ -61,7 +61,9 @@ class OfferedLoad:
 
 def _capacity(scenario: Scenario, queue: str) -> float:
     consumers = scenario.queues[queue].consumers
-    return consumers.mean_count / float(consumers.service.mean)
+    # A schedule counts by its mean over the run (or a long run, without a duration).
+    on_duty = consumers.mean_count_until(scenario.experiment.duration)
+    return on_duty / float(consumers.service.mean)
 
 
 def _shares(scenario: Scenario, balancer: str) -> dict[str, float]:

@@ -279,6 +279,8 @@ def test_theory_leaves_a_scheduled_queue_to_simulation() -> None:
             "the last count stays",
         ),
         ([2, 3], "must be a whole number, or a schedule such as"),
+        ({"profile": [1, 2], "interval": "1e-9s"}, "interval: must be at least 1ms"),
+        (-3, "queues.q.consumers.count: must be >= 1, got -3"),
     ],
 )
 def test_a_bad_schedule_is_refused_with_its_place(count: Any, message: str) -> None:
@@ -303,3 +305,55 @@ def test_a_utilisation_above_one_after_a_decrease_keeps_its_interval() -> None:
     utilisation = row.loc[("q", "utilisation")]
     assert utilisation["mean"] == pytest.approx(13.5 / 11.0)
     assert utilisation.ci_low <= utilisation["mean"] <= utilisation.ci_high
+
+
+def test_the_offered_load_counts_the_consumers_on_duty_over_the_run() -> None:
+    # [2, 0, 4] by 10 minutes, then 4 held: over a 1 h run 3 on average
+    # ((2 + 0 + 4) x 10 min + 4 x 30 min, over 60 min); with no duration,
+    # the long run's 4. One a second of 1 s each is 1 erlang.
+    data = station(1.0, 1.0, 1)
+    data["experiment"] = {"duration": "1h", "warmup": 0, "replications": 1}
+    held = _schedule([2, 0, 4], 600.0, repeat=False)
+    assert offered_load(_with_count(data, held)).load["q"] == pytest.approx(1 / 3)
+    data["experiment"] = {"messages": 1000, "warmup": 0, "replications": 1}
+    assert offered_load(_with_count(data, held)).load["q"] == pytest.approx(1 / 4)
+    repeating = _schedule([2, 0, 4], 600.0)
+    assert offered_load(_with_count(data, repeating)).load["q"] == pytest.approx(1 / 2)
+
+
+def test_a_schedule_that_never_changes_is_covered_by_theory() -> None:
+    scenario = _with_count(station(850.0, 0.01, 9), _schedule([9], 3600.0))
+    node = predict(scenario).node("q")
+    assert node.metrics is not None and not node.reasons
+    assert node.value("utilisation") == pytest.approx(850.0 * 0.01 / 9)
+
+
+@pytest.mark.filterwarnings(
+    "ignore::pushsim.PushsimWarning"
+)  # nothing served, on purpose
+def test_a_report_without_a_served_message_is_written_and_says_why(
+    tmp_path: Any,
+) -> None:
+    from pushsim.result_report import write_run_report
+
+    # Nobody on duty for the whole 10 minutes of the run.
+    data = station(1.0, 0.5, 1)
+    data["experiment"] = {"duration": "10min", "warmup": 0, "replications": 2}
+    scenario = _with_count(data, _schedule([0, 1], 3600.0))
+    written = write_run_report(pushsim.simulate(scenario), tmp_path, command="")
+    text = (tmp_path / "report.md").read_text()
+    assert "not drawn: plots.latency_cdf: no served message" in text
+    assert tmp_path / "report.html" in written
+
+
+def test_a_plan_can_vary_one_interval_of_a_schedule_but_not_the_schedule() -> None:
+    from pushsim.plan import plan
+    from pushsim.plan._target import _check_integer_field
+
+    scenario = _with_count(station(1.0, 0.5, 1), _schedule([2, 0, 4], 600.0))
+    path = "queues.q.consumers.count"
+    assert _check_integer_field(scenario, f"{path}.profile.2") == 4
+    with pytest.raises(
+        pushsim.PushsimError, match="the count is a schedule by interval"
+    ):
+        plan(scenario, vary=path, slo="p99 <= 1min")

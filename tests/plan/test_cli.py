@@ -188,6 +188,11 @@ def test_a_plan_without_an_slo_asks_for_the_option(mmc_file: Path) -> None:
             ["--vary", "queues.zz.consumers.count"],
             "--vary queues.zz.consumers.count: queue 'zz': no such queue",
         ),
+        (["--bounds", "1:2"], "--bounds: applies to the plan of one value"),
+        (
+            ["--max-replications", "9", "--no-headroom"],
+            "--max-replications, --no-headroom: apply to the plan of one value",
+        ),
     ],
 )
 def test_the_day_plan_names_the_options_too(args: list[str], message: str) -> None:
@@ -195,6 +200,13 @@ def test_the_day_plan_names_the_options_too(args: list[str], message: str) -> No
     assert done.exit_code == 1, done.output
     assert done.stderr.startswith(f"error: {message}"), done.stderr
     assert isinstance(done.exception, SystemExit)
+
+
+@pytest.mark.parametrize("args", [["--confidence", "2"], ["-r", "1"], ["--cost", "-5"]])
+def test_a_bad_day_option_gets_no_advice_to_plan_one_count(args: list[str]) -> None:
+    done = invoke("plan", str(SCENARIOS / "shifts.yaml"), *args)
+    assert done.exit_code == 1, done.output
+    assert "--constant" not in done.stderr, done.stderr
 
 
 @pytest.mark.slow

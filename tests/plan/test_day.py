@@ -201,10 +201,13 @@ def test_a_roster_in_the_scenario_is_checked_beside_the_two_plans() -> None:
     assert "current" in day.table().columns
 
 
-def test_a_roster_with_other_intervals_than_the_profile_is_refused() -> None:
+def test_a_roster_on_other_intervals_than_the_profile_is_said_not_checked() -> None:
     data = _profiled()
     data["queues"]["q"]["consumers"]["count"] = {"profile": [2, 3, 4], "interval": "1h"}
-    with pytest.raises(
-        PushsimError, match=r"needs the rate profile's 2 intervals of 1h"
-    ):
-        plan_day(data, check=False)
+    day = plan_day(data, check=False)
+    assert day.schedules == ("naive", "mol")
+    note = dict(day.answer())["current schedule"]
+    assert note.startswith(
+        "not checked: queues.q.consumers.count has 3 intervals of 1h"
+    )
+    assert "rate profile's 2 of 1h" in note

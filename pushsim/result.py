@@ -53,7 +53,12 @@ class Result:
     """Measures of one scenario over its replications on one engine."""
 
     def __init__(
-        self, scenario: Scenario, runs: Sequence[Run], *, command: str = ""
+        self,
+        scenario: Scenario,
+        runs: Sequence[Run],
+        *,
+        command: str = "",
+        partial: bool = False,
     ) -> None:
         if not runs:
             raise ValueError("a result needs at least one run")
@@ -61,7 +66,9 @@ class Result:
         self.runs = tuple(runs)
         self.command = command
         self.engine = runs[0].engine
-        self.partial = any(run.partial for run in runs)
+        #: Whether the work was stopped before its end: a run cut short, or
+        #: fewer replications than asked for (``partial=True``).
+        self.partial = partial or any(run.partial for run in runs)
         #: Every warning this result gave, as text (they are also issued).
         self.notes: list[str] = []
         self.warmups = tuple(self._warmup(run) for run in self.runs)

@@ -63,6 +63,7 @@ def simulate(
     seed: int | None = None,
     engine: Engine | None = None,
     progress: Progress | None = None,
+    stoppable: bool = False,
 ) -> Result:
     """Simulate every replication of a scenario and return their measures.
 
@@ -70,6 +71,11 @@ def simulate(
     ``replications`` and ``seed`` override the scenario's own. Replication
     ``r`` draws its numbers from the seed and ``r`` alone, so a result is the
     same, bit for bit, wherever and in whatever order its replications run.
+
+    With ``stoppable``, Ctrl-C (KeyboardInterrupt) drops the replication in
+    progress and returns those finished, the result marked partial and its
+    scenario's replications set to their number; with none finished, the
+    KeyboardInterrupt goes on.
     """
     model = with_overrides(
         load_scenario(scenario), replications=replications, seed=seed
@@ -77,8 +83,21 @@ def simulate(
     runner = engine or DesEngine()
     total = model.experiment.replications
     runs: list[Run] = []
-    for replication in range(total):
-        runs.append(runner.run(model, replication))
-        if progress is not None:
-            progress(replication + 1, total)
+    try:
+        for replication in range(total):
+            runs.append(runner.run(model, replication))
+            if progress is not None:
+                progress(replication + 1, total)
+    except KeyboardInterrupt:
+        if not (stoppable and runs):
+            raise
+        done = len(runs)
+        if done == total:  # stopped after the last one: nothing is missing
+            return Result(model, runs)
+        result = Result(with_overrides(model, replications=done), runs, partial=True)
+        result.notes.append(
+            f"stopped by Ctrl-C after {done} of {total} replications; the one in "
+            "progress was left out"
+        )
+        return result
     return Result(model, runs)

@@ -1,7 +1,8 @@
 """What every ``pushsim`` command shares: consoles, errors, progress, formats.
 
 Exit codes: 0 success; 1 bad input (every fault is printed, never a
-traceback); 2 a usage error (an unknown option, a missing argument).
+traceback); 2 a usage error (an unknown option, a missing argument); 130
+stopped by Ctrl-C, after a line that says what was done.
 """
 
 from __future__ import annotations
@@ -65,6 +66,20 @@ def user_errors() -> Iterator[None]:
         sys.exit(1)
     finally:
         warnings.showwarning = previous
+
+
+#: The exit code of a command stopped by Ctrl-C (128 + SIGINT).
+INTERRUPTED = 130
+
+
+@contextmanager
+def stopped_by_ctrl_c(done: Callable[[], str]) -> Iterator[None]:
+    """Ctrl-C ends the command with exit 130 and one line: ``done()``, what was done."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        stderr.print(f"stopped by Ctrl-C {done()}", markup=False)
+        sys.exit(INTERRUPTED)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -226,35 +226,47 @@ def _clock(seconds: float, folded: bool) -> str:
 
 def _rates_table(result: Any) -> Table:
     folded = result.period is not None or result.trace.origin is not None
-    table = Table(title="arrival rate by interval (per hour)")
-    for label in ("from", "to", "arrivals", "rate", "95% band", "dispersion"):
+    table = Table(
+        title="arrival rate by interval (per hour; arrivals over time observed)"
+    )
+    labels = ("from", "to", "arrivals", "observed", "rate", "95% band", "dispersion")
+    for label in labels:
         table.add_column(label, justify="left" if label in ("from", "to") else "right")
     for row in result.rates.itertuples():
+        seen = row.exposure_time > 0
         table.add_row(
             _clock(row.start_at, folded),
             _clock(row.end_at, folded),
             str(row.arrivals),
-            f"{3600 * row.rate:.4g}",
-            f"{3600 * row.rate_low:.4g} to {3600 * row.rate_high:.4g}",
+            format_duration(row.exposure_time) if seen else "never",
+            f"{3600 * row.rate:.4g}" if seen else "-",
+            f"{3600 * row.rate_low:.4g} to {3600 * row.rate_high:.4g}" if seen else "-",
             "-" if math.isnan(row.dispersion) else f"{row.dispersion:.2g}",
         )
     return table
 
 
+def _number(value: float, digits: int) -> str:
+    return "-" if math.isnan(value) else f"{value:.{digits}g}"
+
+
 def _laws_table(title: str, candidates: Any) -> Table:
     table = Table(title=f"{title}: candidates by AIC")
-    for label in ("law", "AIC", "dAIC", "KS D", "AD A^2", "n", "chosen"):
-        table.add_column(label, justify="left" if label == "law" else "right")
+    labels = ["law", "AIC", "dAIC", "KS D", "AD A^2", "n", "chosen"]
+    notes = bool((candidates["note"] != "").any())
+    for label in [*labels, "note"] if notes else labels:
+        table.add_column(label, justify="left" if label in ("law", "note") else "right")
     for row in candidates.itertuples():
-        table.add_row(
+        cells = [
             row.parameters,
-            f"{row.aic:.7g}",
-            f"{row.delta_aic:.4g}",
+            _number(row.aic, 7),
+            _number(row.delta_aic, 4),
             "-" if math.isnan(row.ks) else f"{row.ks:.3f}",
-            "-" if math.isnan(row.ad) else f"{row.ad:.3g}",
+            _number(row.ad, 3),
             str(row.observations),
             "yes" if row.chosen else "",
-        )
+        ]
+        table.add_row(*cells, *([row.note] if notes else []))
     return table
 
 

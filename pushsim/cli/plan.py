@@ -6,7 +6,7 @@ import math
 import re
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,14 @@ from typing import Any
 import click
 from rich.table import Table
 
-from pushsim.cli.common import ensure_folder, main, stderr, stdout, user_errors
+from pushsim.cli.common import (
+    ensure_folder,
+    main,
+    stderr,
+    stdout,
+    stopped_by_ctrl_c,
+    user_errors,
+)
 from pushsim.errors import PushsimError, ScenarioError
 from pushsim.quantities import format_rate, format_value
 
@@ -217,6 +224,35 @@ def _progress(text: str) -> None:
     stderr.print(f"simulating {text}", markup=False, highlight=False)
 
 
+class _Done:
+    """What the plan has done, for the line that Ctrl-C ends the command with."""
+
+    def __init__(self) -> None:
+        self.points: list[str] = []
+        self.writing: Path | None = None
+
+    def progress(self, text: str) -> None:
+        """Note a point about to be simulated (and show it on a terminal)."""
+        self.points.append(text)
+        if stderr.is_terminal:
+            _progress(text)
+
+    def text(self) -> str:
+        if self.writing is not None:
+            return (
+                f"while writing the report into {self.writing}: the plan printed is "
+                "whole, the report may be incomplete"
+            )
+        if not self.points:
+            return "before the plan was finished: nothing printed or written"
+        before = len(self.points) - 1
+        return (
+            f"before the plan was finished, while simulating {self.points[-1]} "
+            f"({before} simulation{'' if before == 1 else 's'} finished before it): "
+            "nothing printed or written"
+        )
+
+
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option(
@@ -276,7 +312,8 @@ def plan(
     from pushsim.scenario import load_scenario
 
     command = shlex.join(["pushsim", *sys.argv[1:]])
-    with user_errors():
+    done = _Done()
+    with user_errors(), stopped_by_ctrl_c(done.text):
         model = load_scenario(scenario)
         if not slos and not model.experiment.slo:
             raise PushsimError(
@@ -314,10 +351,12 @@ def plan(
                     bounds=_bounds(bounds),
                     headroom=headroom,
                     max_replications=max_replications,
+                    progress=done.progress,
                 )
         if out is not None:
             from pushsim.plan.document import write_report
 
+            done.writing = out
             for path in write_report(result, out, command=command):
                 stderr.print(f"wrote {path}", markup=False)
 
@@ -356,11 +395,16 @@ def _day(
     return result
 
 
-def _constant(model: Any, common: dict[str, Any], **options: Any) -> Any:
+def _constant(
+    model: Any,
+    common: dict[str, Any],
+    *,
+    progress: Callable[[str], None],
+    **options: Any,
+) -> Any:
     """The plan of one value, printed: the answer, then the evidence and notes."""
     from pushsim.plan import plan as make_plan
 
-    progress = _progress if stderr.is_terminal else None
     result = make_plan(model, progress=progress, **common, **options)
     stdout.print(_facts(f"plan for {model.name}", result.answer()))
     stdout.print(_evidence(result))

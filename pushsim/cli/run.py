@@ -12,12 +12,14 @@ import click
 from rich.table import Table
 
 from pushsim.cli.common import (
+    INTERRUPTED,
     cell,
     ensure_folder,
     main,
     progress_bar,
     stderr,
     stdout,
+    stopped_by_ctrl_c,
     user_errors,
 )
 from pushsim.errors import ScenarioError
@@ -164,11 +166,16 @@ def run(
     fmt: str,
     out: Path | None,
 ) -> None:
-    """Simulate one operating point and print its measures."""
+    """Simulate one operating point and print its measures.
+
+    Ctrl-C stops it: the replications finished are printed and written,
+    marked partial, and the command exits 130.
+    """
     from pushsim.scenario import load_scenario
     from pushsim.simulate import simulate, with_overrides
 
-    with user_errors():
+    done = ["before any replication finished: nothing printed or written"]
+    with user_errors(), stopped_by_ctrl_c(lambda: done[0]):
         model = with_overrides(
             load_scenario(scenario), replications=replications, seed=seed
         )
@@ -176,20 +183,38 @@ def run(
             ensure_folder(out, "--out")
         show_bar = fmt == "table" and stderr.is_terminal
         with progress_bar(model.experiment.replications, show_bar) as progress:
-            result = simulate(model, progress=progress)
+            result = simulate(model, progress=progress, stoppable=True)
+        done[0] = "while printing the result: nothing written"
         if fmt == "json":
             click.echo(result.to_json())
         else:
             _print_table(result)
+        if result.partial:
+            _partial_line(result, model.experiment.replications, fmt)
         if out is not None:
             from pushsim.result_report import write_run_report
 
+            done[0] = f"while writing into {out}: its files may be incomplete"
             command = shlex.join(["pushsim", *sys.argv[1:]])
             written = _write(result, out) + write_run_report(
                 result, out, command=command
             )
             for path in written:
                 stderr.print(f"wrote {path}", markup=False)
+    if result.partial:
+        sys.exit(INTERRUPTED)
+
+
+def _partial_line(result: Any, asked: int, fmt: str) -> None:
+    """Say that the figures are of the replications finished before Ctrl-C."""
+    text = (
+        f"partial: stopped by Ctrl-C after {result.replications} of {asked} "
+        "replications; the figures are theirs (the one in progress was left out)"
+    )
+    if fmt == "json":
+        stderr.print(text, markup=False)
+    else:
+        stdout.print(f"[yellow]{text}[/]")
 
 
 def _print_table(result: Any) -> None:

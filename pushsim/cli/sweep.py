@@ -17,6 +17,7 @@ from pushsim.cli.common import (
     progress_bar,
     stderr,
     stdout,
+    stopped_by_ctrl_c,
     user_errors,
 )
 from pushsim.errors import PushsimError
@@ -81,21 +82,6 @@ def _table(result: Any) -> Table:
     return table
 
 
-def _stoppable(function: Any) -> Any:
-    """``function``, ending the command with exit 130 if stopped before any run ended."""
-
-    def call(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except KeyboardInterrupt:
-            stderr.print(
-                "stopped before any run finished: nothing to write", markup=False
-            )
-            sys.exit(130)
-
-    return call
-
-
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--vary", help="What to vary: 'load' (default) or a field path.")
@@ -145,8 +131,9 @@ def sweep(
         )
         if out is not None:
             ensure_folder(out, "--out")
-        with progress_bar(None, stderr.is_terminal, "runs") as progress:
-            result = _stoppable(run_sweep)(
+        stopped = stopped_by_ctrl_c(lambda: "before any run finished: nothing to write")
+        with progress_bar(None, stderr.is_terminal, "runs") as progress, stopped:
+            result = run_sweep(
                 model,
                 vary=vary,
                 values=values,

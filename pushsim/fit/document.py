@@ -76,6 +76,7 @@ def _rates_table(fit: Fit) -> pd.DataFrame:
         {
             "from": [_clock(s, fit) for s in rates["start_at"]],
             "arrivals": rates["arrivals"],
+            "observed (h)": (rates["exposure_time"] / _HOUR).round(3),
             "rate (/h)": (_HOUR * rates["rate"]).round(2),
             "low (/h)": (_HOUR * rates["rate_low"]).round(2),
             "high (/h)": (_HOUR * rates["rate_high"]).round(2),
@@ -93,9 +94,11 @@ def fit_report(
     report = Report(f"Fit of {fit.trace.source}", scenario=scenario, command=command)
     report.answer(_answers(fit, scenario))
     report.text(
-        "Rates: arrivals over exposure in each interval, with the exact Poisson "
-        "(Garwood) band; folded over a period, the dispersion is the variance over "
-        "the mean of the counts across periods (about 1 when they are alike). "
+        "Rates: arrivals over exposure in each interval (the time the trace "
+        "observed of it, from its first arrival to its last), with the exact "
+        "Poisson (Garwood) band; folded over a period, the dispersion is the "
+        "variance over the mean of the counts across the periods that observed "
+        "all of the interval (about 1 when they are alike). "
         "Laws: maximum likelihood (scipy.stats, location 0), ranked by AIC, with "
         "the Kolmogorov-Smirnov and Anderson-Darling distances for complete data. "
         "Patience: the waits of the served are right-censored patience times."

@@ -38,17 +38,25 @@ import numpy as np
 import pandas as pd
 
 from pushsim.errors import PushsimError
-from pushsim.fit.laws import CANDIDATES, LawFit, candidate_table, fit_laws
+from pushsim.fit.laws import (
+    CANDIDATES,
+    DURATION_PARAMETERS,
+    MIN_OBSERVATIONS,
+    LawFit,
+    candidate_table,
+    fit_laws,
+)
 from pushsim.fit.patience import PatienceFit, fit_patience
 from pushsim.fit.rates import arrival_rates
 from pushsim.fit.trace import Trace, as_trace
-from pushsim.quantities import parse_duration
+from pushsim.quantities import format_duration, parse_duration
 
 __all__ = ["Fit", "fit", "peak_in_service"]
 
 log = logging.getLogger("pushsim.fit")
 
 SUMMARY_COLUMNS = ["quantity", "value", "low", "high", "unit", "method"]
+DAY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -83,8 +91,7 @@ class Fit:
     @property
     def mean_rate(self) -> float:
         """Arrivals per second over the whole table's exposure."""
-        exposure = float(self.rates["exposure_time"].iloc[0]) * len(self.rates)
-        return self.arrivals / exposure
+        return self.arrivals / float(self.rates["exposure_time"].sum())
 
     def _repr_html_(self) -> str:
         return str(self.summary.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -182,9 +189,11 @@ def _row(
 
 def _law_rows(what: str, law: LawFit, method: str) -> list[dict[str, Any]]:
     rows = []
+    if law.law == "deterministic":
+        method = law.note
     for name, value in law.parameters.items():
         se = law.standard_errors.get(name, np.nan)
-        unit = "s" if name in ("mean", "scale") else "ratio" if name == "cv" else ""
+        unit = "s" if name in DURATION_PARAMETERS else "ratio" if name == "cv" else ""
         rows.append(
             _row(
                 f"{what} {law.law} {name}",
@@ -241,7 +250,27 @@ def _service(
             "gives them no density)"
         )
     positive = times[times > 0]
+    if positive.size < MIN_OBSERVATIONS:
+        column = trace.columns.get("service", "service")
+        given = (
+            f"all {times.size} service times are 0"
+            if positive.size == 0
+            else f"{positive.size} of its {times.size} service times are > 0"
+        )
+        raise PushsimError(
+            f"{trace.source}: column {column!r}: {given}; a service law needs at "
+            f"least {MIN_OBSERVATIONS} positive times to fit"
+        )
     fits = fit_laws(positive, candidates=candidates)
+    failed = [f for f in fits if not f.fitted]
+    if fits[0].law == "deterministic":
+        value = format_duration(fits[0].parameters["value"])
+        notes.append(
+            f"all {positive.size} service times are {value} (no spread), so the "
+            "service law is deterministic"
+        )
+    elif failed:
+        notes += [f"service law {f.law}: {f.note}" for f in failed]
     return fits, candidate_table(fits, fits[0]), positive, notes
 
 
@@ -281,12 +310,16 @@ def fit(
     ``"arrival=q_start,service=ser_time"``). ``interval`` is the length of a
     rate interval (None: one rate for the whole trace); ``period`` folds the
     intervals over a period (``"1d"``: one daily profile from several days);
-    ``dates`` keeps only the arrivals on those calendar days. ``patience`` is
+    ``dates`` keeps only the arrivals on those calendar days, and the rates
+    count those whole days as observed (else the trace is observed from its
+    first arrival to its last). ``patience`` is
     ``exponential`` or ``best`` (least AIC), the law the scenario gets.
     """
     data = as_trace(trace, columns)
+    observed = None
     if dates is not None:
         data = on_dates(data, dates)
+        observed = _days_observed(data)
     width = _seconds(interval, "interval")
     fold = _seconds(period, "period")
     rates = arrival_rates(
@@ -294,6 +327,7 @@ def fit(
         interval=width,
         period=fold,
         confidence=confidence,
+        observed=observed,
     )
     fits, table, times, notes = _service(data, candidates)
     patience_fit = _patience(data, patience, candidates, confidence)
@@ -314,6 +348,12 @@ def fit(
         peak_in_service=peak_in_service(data),
         notes=tuple(notes),
     )
+
+
+def _days_observed(trace: Trace) -> list[tuple[float, float]]:
+    """The whole calendar days of the messages selected by date, as windows."""
+    days = np.unique(np.floor(trace.messages["arrival_at"].to_numpy() / DAY))
+    return [(day * DAY, (day + 1) * DAY) for day in days.tolist()]
 
 
 def on_dates(trace: Trace, dates: Sequence[str]) -> Trace:

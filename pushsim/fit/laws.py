@@ -22,6 +22,13 @@ come from the observed information: the Hessian of ``-log L`` in the log
 parameters by central differences, inverted, carried to pushsim's parameters
 by the delta method.
 
+Complete durations with no spread (all equal, to one part in 10^9) have no
+maximum-likelihood fit among the candidates (the likelihood grows without
+bound as the spread of the law shrinks): they are given the
+``deterministic`` law of that value, and the candidates are listed as not
+fitted. A candidate whose fit fails or ends at a non-finite value is listed
+as not fitted too, with the reason, and the others are ranked without it.
+
 Limits: a law on (0, inf) gives a duration of exactly 0 no density, so zero
 durations are left out of a fit (and counted); times recorded in whole
 seconds make ties, which raise the distances a little for every candidate
@@ -31,6 +38,7 @@ alike.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,9 +73,14 @@ LAW_COLUMNS = [
     "observations",
     "censored",
     "chosen",
+    "note",
 ]
 #: The fewest observations a law is fitted to.
 MIN_OBSERVATIONS = 5
+#: Durations whose spread is at most this share of the largest have none.
+NO_SPREAD = 1e-9
+#: The errors a failed numerical fit raises (scipy's optimisers and root finders).
+_FIT_ERRORS = (ValueError, RuntimeError, ArithmeticError, np.linalg.LinAlgError)
 #: The scipy.stats name of each law (scipy.stats is imported on first use:
 #: it takes seconds to import, and most uses of pushsim never fit a law).
 _SCIPY_NAMES = {
@@ -89,9 +102,11 @@ class LawFit:
     """One law fitted to durations: its parameters, likelihood and distances.
 
     ``parameters`` are pushsim's (``mean`` and ``cv``, or ``shape`` and
-    ``scale``, in seconds), ``standard_errors`` theirs and the mean's;
-    ``scipy`` holds the
-    fitted shape(s) and scale as scipy.stats takes them (location 0).
+    ``scale``, or the ``value`` of a deterministic law, in seconds),
+    ``standard_errors`` theirs and the mean's; ``scipy`` holds the fitted
+    shape(s) and scale as scipy.stats takes them (location 0). ``note`` says
+    why a law was not fitted (:attr:`fitted` is then False, and every figure
+    NaN), or why the deterministic law was chosen.
     """
 
     law: str
@@ -103,11 +118,13 @@ class LawFit:
     censored: int = 0
     ks: float = math.nan
     ad: float = math.nan
+    note: str = ""
+    fitted: bool = True
 
     @property
     def free_parameters(self) -> int:
         """The parameters fitted (the location is held at 0)."""
-        return len(self.scipy)
+        return len(self.scipy) if self.scipy else len(self.parameters)
 
     @property
     def aic(self) -> float:
@@ -116,34 +133,56 @@ class LawFit:
 
     @property
     def distribution(self) -> Any:
-        """The fitted law as a frozen scipy.stats distribution."""
+        """The fitted law as a frozen scipy.stats distribution (discrete if deterministic)."""
+        if not self.fitted:
+            raise PushsimError(f"{self.law}: was not fitted ({self.note})")
+        if self.law == "deterministic":
+            from scipy import stats
+
+            return stats.rv_discrete(values=([self.parameters["value"]], [1.0]))
         *shapes, scale = self.scipy
         return _scipy(self.law)(*shapes, loc=0.0, scale=scale)
 
     @property
     def mean(self) -> float:
         """The fitted mean, seconds."""
+        if not self.fitted:
+            return math.nan
+        if self.law == "deterministic":
+            return float(self.parameters["value"])
         return float(self.distribution.mean())
 
     @property
     def cv(self) -> float:
         """The fitted coefficient of variation."""
+        if not self.fitted:
+            return math.nan
+        if self.law == "deterministic":
+            return 0.0
         return float(self.distribution.std() / self.distribution.mean())
 
     def spec(self) -> dict[str, Any]:
         """The law as a scenario writes it: ``{"law": ..., parameters in seconds}``."""
+        if not self.fitted:
+            raise PushsimError(f"{self.law}: was not fitted ({self.note})")
         return {"law": self.law, **{k: float(v) for k, v in self.parameters.items()}}
 
     def describe(self) -> str:
         """A short readable form, such as ``lognormal(mean=3.1min, cv=1.3)``."""
+        if not self.fitted:
+            return f"{self.law} (not fitted)"
         shown = ", ".join(f"{k}={_show(k, v)}" for k, v in self.parameters.items())
         return f"{self.law}({shown})"
+
+
+#: The parameters that are durations, in seconds.
+DURATION_PARAMETERS = ("mean", "scale", "value")
 
 
 def _show(name: str, value: float) -> str:
     from pushsim.quantities import format_duration
 
-    return format_duration(value) if name in ("mean", "scale") else f"{value:.4g}"
+    return format_duration(value) if name in DURATION_PARAMETERS else f"{value:.4g}"
 
 
 def _pushsim_parameters(law: str, theta: Sequence[float]) -> dict[str, float]:
@@ -266,32 +305,125 @@ def _distances(
     return ks, ad
 
 
-def fit_law(law: str, events: np.ndarray, censored: np.ndarray | None = None) -> LawFit:
-    """Fit one candidate law to positive durations, some right-censored."""
-    if law not in _SCIPY_NAMES:
-        raise PushsimError(
-            f"law: {law!r} cannot be fitted; the candidates are {', '.join(CANDIDATES)}"
-        )
-    events = np.asarray(events, dtype=np.float64)
-    right = np.asarray(censored if censored is not None else [], dtype=np.float64)
+class _FitFailed(Exception):
+    """A candidate's fit failed; the message says why (without the law's name)."""
+
+
+def _no_spread(events: np.ndarray) -> bool:
+    return float(np.ptp(events)) <= NO_SPREAD * float(np.max(events))
+
+
+def _equal_times(events: np.ndarray) -> str:
+    from pushsim.quantities import format_duration
+
+    return f"all {events.size} durations are {format_duration(float(events[0]))}"
+
+
+def _check_names(candidates: Sequence[str]) -> None:
+    for law in candidates:
+        if law not in _SCIPY_NAMES:
+            raise PushsimError(
+                f"law: {law!r} cannot be fitted; the candidates are "
+                f"{', '.join(CANDIDATES)}"
+            )
+
+
+def _check_size(events: np.ndarray, what: str) -> None:
     if events.size < MIN_OBSERVATIONS:
         raise PushsimError(
-            f"{law}: needs at least {MIN_OBSERVATIONS} complete observations to fit, "
+            f"{what}: needs at least {MIN_OBSERVATIONS} complete observations to fit, "
             f"got {events.size}"
         )
-    theta = _mle(law, events, right)
-    ks, ad = _distances(law, theta, events) if not right.size else (math.nan, math.nan)
+
+
+def _fit_one(law: str, events: np.ndarray, right: np.ndarray) -> LawFit:
+    """One candidate by maximum likelihood; :class:`_FitFailed` if that fails."""
+    if not right.size and _no_spread(events):
+        raise _FitFailed(
+            "not fitted: no law with a density fits durations with no spread"
+        )
+    try:
+        # scipy warns on the way to a failure; the checks below decide instead
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            theta = _mle(law, events, right)
+            log_likelihood = _log_likelihood(law, theta, events, right)
+            finite = all(math.isfinite(v) and v > 0 for v in theta)
+            if not (finite and math.isfinite(log_likelihood)):
+                shown = ", ".join(f"{v:.4g}" for v in theta)
+                raise _FitFailed(
+                    f"not fitted: the maximum-likelihood search ended at ({shown}), "
+                    f"log likelihood {log_likelihood:.4g}"
+                )
+            errors = _standard_errors(law, theta, events, right)
+            ks, ad = (
+                _distances(law, theta, events) if not right.size else (math.nan,) * 2
+            )
+    except _FIT_ERRORS as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise _FitFailed(
+            f"not fitted: the maximum-likelihood search failed "
+            f"({type(error).__name__}: {reason})"
+        ) from None
     return LawFit(
         law=law,
         parameters=_pushsim_parameters(law, theta),
-        standard_errors=_standard_errors(law, theta, events, right),
+        standard_errors=errors,
         scipy=theta,
-        log_likelihood=_log_likelihood(law, theta, events, right),
+        log_likelihood=log_likelihood,
         observations=int(events.size + right.size),
         censored=int(right.size),
         ks=ks,
         ad=ad,
     )
+
+
+def fit_law(law: str, events: np.ndarray, censored: np.ndarray | None = None) -> LawFit:
+    """Fit one candidate law to positive durations, some right-censored.
+
+    A fit that fails (or durations with no spread) raises :class:`PushsimError`
+    with the reason.
+    """
+    _check_names([law])
+    events = np.asarray(events, dtype=np.float64)
+    right = np.asarray(censored if censored is not None else [], dtype=np.float64)
+    _check_size(events, law)
+    try:
+        return _fit_one(law, events, right)
+    except _FitFailed as failure:
+        raise PushsimError(f"{law}: {failure}") from None
+
+
+def _not_fitted(law: str, events: np.ndarray, right: np.ndarray, note: str) -> LawFit:
+    return LawFit(
+        law=law,
+        parameters={},
+        standard_errors={},
+        scipy=(),
+        log_likelihood=math.nan,
+        observations=int(events.size + right.size),
+        censored=int(right.size),
+        note=note,
+        fitted=False,
+    )
+
+
+def _deterministic(events: np.ndarray) -> LawFit:
+    return LawFit(
+        law="deterministic",
+        parameters={"value": float(np.mean(events))},
+        standard_errors={"value": 0.0},
+        scipy=(),
+        log_likelihood=math.nan,
+        observations=int(events.size),
+        note=f"{_equal_times(events)} (no spread)",
+    )
+
+
+def _rank(fit: LawFit) -> tuple[bool, bool, float]:
+    """Fitted before not fitted; the deterministic law (no AIC) first; then by AIC."""
+    scored = math.isfinite(fit.aic)
+    return (not fit.fitted, scored, fit.aic if scored else 0.0)
 
 
 def fit_laws(
@@ -300,16 +432,44 @@ def fit_laws(
     *,
     candidates: Sequence[str] = CANDIDATES,
 ) -> list[LawFit]:
-    """Every candidate fitted, best (smallest AIC) first."""
+    """Every candidate fitted, best (smallest AIC) first, then those not fitted.
+
+    Complete durations with no spread give the ``deterministic`` law first,
+    and every candidate not fitted. A candidate whose fit fails is kept, not
+    fitted, with the reason in its ``note``; if none can be fitted,
+    :class:`PushsimError` gives each reason.
+    """
     if not candidates:
         raise PushsimError("candidates: name at least one law to fit")
-    fits = [fit_law(law, events, censored) for law in candidates]
-    return sorted(fits, key=lambda f: f.aic)
+    _check_names(candidates)
+    events = np.asarray(events, dtype=np.float64)
+    right = np.asarray(censored if censored is not None else [], dtype=np.float64)
+    _check_size(events, "a law")
+    fits = []
+    for law in candidates:
+        try:
+            fits.append(_fit_one(law, events, right))
+        except _FitFailed as failure:
+            fits.append(_not_fitted(law, events, right, str(failure)))
+    if not right.size and _no_spread(events):
+        fits.insert(0, _deterministic(events))
+    if not any(f.fitted for f in fits):
+        reasons = "; ".join(f"{f.law}: {f.note}" for f in fits)
+        raise PushsimError(
+            f"no candidate law could be fitted to these {events.size} durations: "
+            f"{reasons}"
+        )
+    return sorted(fits, key=_rank)
 
 
 def candidate_table(fits: Sequence[LawFit], chosen: LawFit) -> pd.DataFrame:
-    """The fits as a tidy table (columns :data:`LAW_COLUMNS`), best AIC first."""
-    best = min(f.aic for f in fits)
+    """The fits as a tidy table (columns :data:`LAW_COLUMNS`), best AIC first.
+
+    A law not fitted has its reason in ``note`` and NaN figures; the
+    deterministic law has no likelihood, so no AIC.
+    """
+    scores = [f.aic for f in fits if math.isfinite(f.aic)]
+    best = min(scores) if scores else math.nan
     rows = [
         {
             "law": f.law,
@@ -324,7 +484,8 @@ def candidate_table(fits: Sequence[LawFit], chosen: LawFit) -> pd.DataFrame:
             "observations": f.observations,
             "censored": f.censored,
             "chosen": f is chosen,
+            "note": f.note,
         }
-        for f in sorted(fits, key=lambda f: f.aic)
+        for f in sorted(fits, key=_rank)
     ]
     return pd.DataFrame(rows, columns=LAW_COLUMNS)

@@ -120,8 +120,11 @@ def fit_patience(
     fits = fit_laws(events, right, candidates=candidates) if events.size >= 5 else []
     exposure = float(events.sum() + right.sum())
     low, high = garwood(np.array([events.size]), confidence)
-    exponential = next((f for f in fits if f.law == "exponential"), None)
+    exponential = next((f for f in fits if f.law == "exponential" and f.fitted), None)
     chosen = _choose(law, fits, exponential, events, right)
+    if fits and all(f is not chosen for f in fits):
+        # the closed form stands in for an exponential fit that could not be made
+        fits = [chosen, *(f for f in fits if f.law != "exponential")]
     return PatienceFit(
         law=chosen,
         abandoned=int(events.size),

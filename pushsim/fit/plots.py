@@ -72,15 +72,26 @@ def plot_rates(fit: Fit, ax: Axes | None = None) -> Figure:
 
 
 def _curves(fits: tuple[LawFit, ...], chosen: LawFit) -> list[tuple[str, Any, bool]]:
-    """(label, frozen scipy law, chosen) for each fitted law, best AIC first."""
+    """(label, frozen scipy law, chosen) for each fitted law, in the table's order.
+
+    Laws not fitted are left out; a deterministic law is a discrete distribution
+    (a step at its value).
+    """
     return [
         (
             f.describe() + (" (chosen)" if f is chosen else ""),
             f.distribution,
             f is chosen,
         )
-        for f in sorted(fits, key=lambda f: f.aic)
+        for f in fits
+        if f.fitted
     ]
+
+
+def _span(times: np.ndarray) -> tuple[float, float]:
+    """The range a figure shows: the data's, or around the one value of equal times."""
+    low, high = float(times[0]), float(times[-1])
+    return (low, high) if high > low else (low / 2.0, high * 2.0)
 
 
 def plot_service(fit: Fit, ax: Axes | None = None, *, kind: str = "ecdf") -> Figure:
@@ -91,7 +102,8 @@ def plot_service(fit: Fit, ax: Axes | None = None, *, kind: str = "ecdf") -> Fig
         raise PushsimError(f"{fit.trace.source}: has no service times to plot")
     times = np.sort(fit.service_times)
     figure, ax = _axes(ax)
-    grid = np.geomspace(times[0], times[-1], 400)
+    low, high = _span(times)
+    grid = np.geomspace(low, high, 400)
     if kind == "ecdf":
         ax.step(
             times,
@@ -101,13 +113,18 @@ def plot_service(fit: Fit, ax: Axes | None = None, *, kind: str = "ecdf") -> Fig
             label=f"data ({times.size} service times)",
         )
     else:
-        bins = np.geomspace(times[0], times[-1], 60).tolist()
+        bins = np.geomspace(low, high, 60).tolist()
         ax.hist(
             times, bins=bins, density=True, color="0.75", label=f"data ({times.size})"
         )
     for label, law, chosen in _curves(fit.service_fits, fit.service):
-        values = law.cdf(grid) if kind == "ecdf" else law.pdf(grid)
-        ax.plot(grid, values, linewidth=2.2 if chosen else 1.0, label=label)
+        width = 2.2 if chosen else 1.0
+        if kind == "ecdf":
+            ax.plot(grid, law.cdf(grid), linewidth=width, label=label)
+        elif hasattr(law, "pdf"):
+            ax.plot(grid, law.pdf(grid), linewidth=width, label=label)
+        else:  # a deterministic law has no density: a line at its value
+            ax.axvline(float(law.mean()), linewidth=width, label=label)
     ax.set_xscale("log")
     ax.set_xlabel("service time (s)")
     ax.set_ylabel("P(service <= t)" if kind == "ecdf" else "density (1/s)")

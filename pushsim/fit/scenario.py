@@ -3,10 +3,12 @@
 The scenario has one producer and one queue. Its arrivals are a rate
 ``profile`` (Poisson at the fitted rate of each interval; repeating when the
 fit was folded over a period, else ending with the trace's last interval),
-or Poisson at the one rate when there is a single interval. The queue's
-consumers get the chosen service law, and its ``ttl`` the patience law when
-the trace shows abandonment. The run lasts one period (or the trace's span)
-and starts empty, so a profile has no warm-up cut.
+or Poisson at the one rate when there is a single interval; an interval the
+trace never observed gets a rate of 0. The queue's consumers get the chosen
+service law, and its ``ttl`` the patience law when the trace shows
+abandonment. The run lasts one period, or, along the timeline, from the
+start of the first interval to the trace's last arrival (one rate: the
+trace's span), and a profile starts empty, with no warm-up cut.
 
 The YAML text carries the same values as the mapping, each commented with
 where it came from: the counts and bands of the rates, the candidate table
@@ -22,8 +24,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from pushsim.errors import PushsimError
-from pushsim.fit.laws import LawFit
+from pushsim.fit.laws import DURATION_PARAMETERS, LawFit
 from pushsim.quantities import format_duration
 
 if TYPE_CHECKING:
@@ -70,7 +74,7 @@ def _law(law: LawFit) -> dict[str, Any]:
     written: dict[str, Any] = {"law": law.law}
     for key, value in law.parameters.items():
         written[key] = (
-            _seconds(value) if key in ("mean", "scale") else float(f"{value:.6g}")
+            _seconds(value) if key in DURATION_PARAMETERS else float(f"{value:.6g}")
         )
     return written
 
@@ -90,7 +94,8 @@ def _consumers(fit: Fit, consumers: int | None) -> int:
 
 def _arrivals(fit: Fit) -> dict[str, Any]:
     unit = _rate_unit(fit)
-    rates = fit.rates["rate"].to_numpy()
+    # an interval the trace never observed gets no arrivals
+    rates = np.nan_to_num(fit.rates["rate"].to_numpy(), nan=0.0)
     if rates.size == 1:
         return {"process": "poisson", "rate": _rate(float(rates[0]), unit)}
     width = float(fit.rates["end_at"].iloc[0] - fit.rates["start_at"].iloc[0])
@@ -108,16 +113,28 @@ def _exact(seconds: float) -> bool:
     return parse_duration(format_duration(seconds)) == seconds
 
 
+def _observed(fit: Fit) -> tuple[float, float]:
+    """The window the rates were counted over, seconds on the trace's clock."""
+    rates, attrs = fit.rates, fit.rates.attrs
+    start = attrs.get("observed_from", rates["start_at"].iloc[0])
+    return float(start), float(attrs.get("observed_to", rates["end_at"].iloc[-1]))
+
+
 def _length(fit: Fit, duration: str | float | None) -> tuple[Any, Any]:
-    """The run's duration and warm-up: one period or the trace's span, from empty."""
+    """The run's duration and warm-up: one period, or the observed part of the trace.
+
+    Along the timeline, the profile starts at the first interval's start, so
+    the run lasts from there to the end of the observed window.
+    """
     if duration is not None:
         return duration, 0
+    start, end = _observed(fit)
     if fit.period is not None:
         length = fit.period
     elif len(fit.rates) > 1:
-        length = float(fit.rates["end_at"].iloc[-1] - fit.rates["start_at"].iloc[0])
+        length = end - float(fit.rates["start_at"].iloc[0])
     else:
-        return _seconds(max(fit.trace.span, 1.0)), "10%"
+        return _seconds(max(end - start, 1.0)), "10%"
     return (format_duration(length) if _exact(length) else _seconds(length)), 0
 
 
@@ -185,23 +202,36 @@ def _scalar(value: Any) -> str:
     return text if plain else json.dumps(text)
 
 
-def _clock(seconds: float, fit: Fit) -> str:
+def _clock(seconds: float, fit: Fit, *, seconds_shown: bool = False) -> str:
     """A time of the profile as people read it: 07:00, or d2 07:00 past the first day."""
     if fit.trace.origin is None and fit.period is None:
         return format_duration(seconds)
     day, rest = divmod(round(seconds), int(DAY))
     hours, rest = divmod(rest, 3600)
     text = f"{hours:02d}:{rest // 60:02d}"
+    if seconds_shown:
+        text += f":{rest % 60:02d}"
     return text if day == 0 or fit.period is not None else f"d{day + 1} {text}"
 
 
 def _rate_comments(fit: Fit, unit: tuple[str, float]) -> list[str]:
     level = f"{100 * fit.confidence:g}%"
     lines = []
+    periods = int(fit.rates.attrs.get("periods", 1))
     for row in fit.rates.itertuples():
+        when = f"{_clock(row.start_at, fit)}-{_clock(row.end_at, fit)}"
+        if row.exposure_time <= 0:
+            lines.append(f"{when}: not observed in the trace (no arrivals assumed)")
+            continue
+        whole = (row.end_at - row.start_at) * periods
+        seen = (
+            ""
+            if row.exposure_time >= whole * (1.0 - 1e-9)
+            else f" in the {format_duration(row.exposure_time)} observed"
+        )
         text = (
-            f"{_clock(row.start_at, fit)}-{_clock(row.end_at, fit)}: {row.arrivals} "
-            f"arrivals; {level} {_short(row.rate_low, unit)} to {_short(row.rate_high, unit)}"
+            f"{when}: {row.arrivals} arrivals{seen}; {level} "
+            f"{_short(row.rate_low, unit)} to {_short(row.rate_high, unit)}"
         )
         if not math.isnan(row.dispersion):
             text += f"; dispersion {row.dispersion:.2g}"
@@ -212,6 +242,12 @@ def _rate_comments(fit: Fit, unit: tuple[str, float]) -> list[str]:
 def _candidates(title: str, table: Any) -> list[str]:
     lines = [f"# {title} (by AIC; KS D and AD A^2 where the data are complete):"]
     for row in table.itertuples():
+        if math.isnan(row.aic):
+            # not fitted, or the deterministic law: its note says why
+            mark = " (chosen)" if row.chosen else ""
+            label = row.law if math.isnan(row.mean) else row.parameters
+            lines.append(f"#   {label}: {row.note}{mark}")
+            continue
         mark = "chosen" if row.chosen else f"dAIC {row.delta_aic:.4g}"
         extra = "" if math.isnan(row.ks) else f", D {row.ks:.3f}, A^2 {row.ad:.3g}"
         lines.append(f"#   {row.parameters}: AIC {row.aic:.7g}{extra} ({mark})")
@@ -314,12 +350,21 @@ def _queue_lines(fit: Fit, spec: dict[str, Any], counted: bool) -> list[str]:
 
 
 def _experiment_lines(experiment: dict[str, Any], fit: Fit, given: bool) -> list[str]:
+    end = _observed(fit)[1]
     if given:
         why = "given to pushsim fit"
     elif fit.period is not None:
         why = "one period of the profile"
+    elif len(fit.rates) > 1:
+        last = float(fit.trace.messages["arrival_at"].iloc[-1])
+        what = "the last arrival" if end == last else "the end of the time observed"
+        why = (
+            f"from {_clock(float(fit.rates['start_at'].iloc[0]), fit)}, the start of "
+            f"the first interval, to {what} at {_clock(end, fit, seconds_shown=True)}; "
+            f"the trace observed {format_duration(fit.rates['exposure_time'].sum())}"
+        )
     else:
-        why = "the trace's span"
+        why = "the trace's span, from its first arrival to its last"
     warm = (
         "starts empty, as the trace's first interval"
         if experiment["warmup"] == 0

@@ -133,3 +133,51 @@ def test_a_folder_that_cannot_be_made_names_its_option(
     assert stderr.startswith(
         f"error: {option} {blocker / 'figures'}: cannot make the folder"
     )
+
+
+def _equal_services(tmp_path: Path, rows: str) -> Path:
+    trace = tmp_path / "equal.csv"
+    trace.write_text("arrival,service\n" + rows)
+    return trace
+
+
+@pytest.mark.filterwarnings("ignore::pushsim.errors.PushsimWarning")  # a short run
+def test_equal_service_times_give_a_deterministic_scenario_that_runs(
+    tmp_path: Path,
+) -> None:
+    trace = _equal_services(
+        tmp_path, "".join(f"{1700000000 + 3 * i},2\n" for i in range(30))
+    )
+    out = tmp_path / "equal.yaml"
+    code, stdout, stderr = _run(str(trace), "--out", str(out))
+    assert code == 0, stderr
+    assert "service: {law: deterministic, value: 2s}" in out.read_text()
+    assert "gamma: not fitted: no law with a density fits" in out.read_text()
+    assert "all 30 service times are 2s (no spread)" in stdout
+    result = CliRunner().invoke(main, ["run", str(out), "-r", "2", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert '"partial": false' in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            "".join(f"{1700000000 + 3 * i},0\n" for i in range(30)),
+            "column 'service': all 30 service times are 0; a service law needs at "
+            "least 5 positive times to fit",
+        ),
+        (
+            "".join("1700000000,2\n" for _ in range(30)),
+            "trace: all 30 arrivals are at one instant",
+        ),
+    ],
+    ids=["zero-services", "one-instant"],
+)
+def test_traces_that_cannot_be_fitted_exit_1_with_one_line(
+    tmp_path: Path, rows: str, message: str
+) -> None:
+    code, stdout, stderr = _run(str(_equal_services(tmp_path, rows)))
+    assert code == 1
+    assert message in stderr and stderr.startswith("error: ")
+    assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stdout

@@ -107,3 +107,44 @@ def test_bad_options_are_refused() -> None:
         quick.to_scenario(consumers=0)
     with pytest.raises(PushsimError, match="producer: must be a node name"):
         quick.to_scenario(producer="two words")
+
+
+def _steady(start: str, seconds: float, gap: float) -> pd.DataFrame:
+    """Arrivals every ``gap`` seconds for ``seconds``, served in 1 to 3 s."""
+    offsets = np.arange(0.0, seconds + gap / 2, gap)
+    stamps = pd.Timestamp(start) + pd.to_timedelta(offsets, unit="s")
+    return pd.DataFrame(
+        {
+            "arrival": stamps.strftime("%Y-%m-%dT%H:%M:%S"),
+            "service": 1.0 + (np.arange(offsets.size) * 7 % 11) / 5.0,
+        }
+    )
+
+
+def test_the_timeline_scenario_runs_over_the_time_observed() -> None:
+    # every 2 s from 22:13:26 to 22:30:26, in 10-minute intervals
+    fitted = fit(_steady("2024-03-05T22:13:26", 1020.0, 2.0), interval="10min")
+    assert fitted.rates["exposure_time"].tolist() == [394.0, 600.0, 26.0]
+    assert fitted.mean_rate == pytest.approx(511 / 1020.0)
+    mapping = fitted.to_scenario(consumers=2)
+    rates = mapping["producers"]["source"]["arrivals"]["rates"]
+    assert rates[:2] == ["30/min", "30/min"]
+    # from 22:10, where the profile starts, to the last arrival at 22:30:26
+    assert mapping["experiment"]["duration"] == "1226s"
+    text = fitted.to_yaml(consumers=2)
+    assert "22:10-22:20: 197 arrivals in the 6.567min observed" in text
+    assert "to the last arrival at 22:30:26; the trace observed 17min" in text
+    assert load_scenario(yaml.safe_load(text)).experiment.duration == 1226.0
+
+
+def test_a_folded_interval_never_observed_gets_no_arrivals() -> None:
+    fitted = fit(_steady("2024-03-05T07:00:00", 2 * HOUR, 30.0), period="1d")
+    rates = fitted.rates
+    assert rates["exposure_time"].iloc[7:9].tolist() == [HOUR, HOUR]
+    assert rates["rate"].iloc[:7].isna().all() and rates["rate"].iloc[9:].isna().all()
+    mapping = fitted.to_scenario(consumers=2)
+    written = mapping["producers"]["source"]["arrivals"]["rates"]
+    assert written[0] == "0/h" and written[7] == "120/h"
+    text = fitted.to_yaml(consumers=2)
+    assert "# 00:00-01:00: not observed in the trace (no arrivals assumed)" in text
+    load_scenario(mapping)

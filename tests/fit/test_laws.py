@@ -19,6 +19,7 @@ from scipy import special, stats
 from pushsim.distributions import LawField
 from pushsim.errors import PushsimError
 from pushsim.fit import fit_law, fit_laws
+from pushsim.fit.laws import candidate_table
 from tests.conftest import CHECK_LEVEL
 
 Z = float(stats.norm.ppf(0.5 + CHECK_LEVEL / 2))
@@ -131,3 +132,71 @@ def test_too_few_observations_and_unknown_laws_are_refused() -> None:
         fit_law("gamma", np.array([1.0, 2.0]))
     with pytest.raises(PushsimError, match="candidates are exponential, gamma"):
         fit_law("pareto", np.ones(10))
+
+
+def test_a_candidate_whose_fit_fails_is_kept_as_not_fitted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pushsim.fit import laws
+
+    fit_by_scipy = laws._mle
+
+    def failing_gamma(law: str, events: np.ndarray, censored: np.ndarray) -> object:
+        if law == "gamma":
+            raise ValueError("f(a) and f(b) must have different signs")
+        return fit_by_scipy(law, events, censored)
+
+    monkeypatch.setattr(laws, "_mle", failing_gamma)
+    fits = fit_laws(_sample({"law": "lognormal", "mean": 2.0, "cv": 1.5}, 500, 9))
+    gamma = next(f for f in fits if f.law == "gamma")
+    assert not gamma.fitted and fits[-1] is gamma
+    assert "f(a) and f(b) must have different signs" in gamma.note
+    assert all(f.fitted for f in fits[:-1])
+    assert [f.aic for f in fits[:-1]] == sorted(f.aic for f in fits[:-1])
+    table = candidate_table(fits, fits[0])
+    row = table[table.law == "gamma"].iloc[0]
+    assert not row.chosen and math.isnan(row.aic) and "not fitted" in row.note
+    with pytest.raises(PushsimError, match="gamma: not fitted: the maximum-likelihood"):
+        fit_law("gamma", np.linspace(1.0, 2.0, 20))
+
+
+def test_no_candidate_fitted_is_one_error_with_every_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pushsim.fit import laws
+
+    def failing(law: str, events: np.ndarray, censored: np.ndarray) -> object:
+        raise RuntimeError(f"{law} diverged")
+
+    monkeypatch.setattr(laws, "_mle", failing)
+    with pytest.raises(PushsimError) as caught:
+        fit_laws(np.linspace(1.0, 2.0, 20), candidates=["gamma", "weibull"])
+    text = str(caught.value)
+    assert "no candidate law could be fitted to these 20 durations" in text
+    assert "gamma: not fitted" in text and "weibull diverged" in text
+    assert "\n" not in text
+
+
+def test_nearly_equal_durations_do_not_stop_the_fit() -> None:
+    # a spread of 1e-7 of the value: scipy's gamma search may fail on it
+    times = 2.0 + 2e-7 * np.linspace(0.0, 1.0, 30)
+    fits = fit_laws(times)
+    assert fits[0].fitted and fits[0].law != "deterministic"
+    assert {f.law for f in fits} == {"exponential", "gamma", "lognormal", "weibull"}
+
+
+def test_equal_durations_get_the_deterministic_law() -> None:
+    fits = fit_laws(np.full(30, 2.0))
+    chosen = fits[0]
+    assert chosen.law == "deterministic" and chosen.parameters == {"value": 2.0}
+    assert chosen.mean == 2.0 and chosen.cv == 0.0
+    assert chosen.describe() == "deterministic(value=2s)"
+    assert all(not f.fitted and "no spread" in f.note for f in fits[1:])
+    law = TypeAdapter(LawField).validate_python(chosen.spec())
+    assert law.mean == 2.0 and law.scv == 0.0
+    assert chosen.distribution.cdf([1.9, 2.0]).tolist() == [0.0, 1.0]
+    table = candidate_table(fits, chosen)
+    assert table["chosen"].tolist() == [True, False, False, False, False]
+    assert table["note"].iloc[0] == "all 30 durations are 2s (no spread)"
+    with pytest.raises(PushsimError, match="gamma: not fitted: no law with a density"):
+        fit_law("gamma", np.full(30, 2.0))

@@ -81,3 +81,27 @@ def test_no_abandonment_is_refused() -> None:
         fit_patience(np.array([1.0, 2.0]), np.array([False, False]))
     with pytest.raises(PushsimError, match="'exponential' or 'best'"):
         fit_patience(np.arange(1.0, 20.0), np.arange(19) % 2 == 0, law="lognormal")
+
+
+@pytest.mark.parametrize("law", ["exponential", "best"])
+def test_a_candidate_that_cannot_be_fitted_leaves_the_others(law: str) -> None:
+    # every abandonment at 30 s, the served waits spread: some laws' searches fail
+    waits = np.concatenate([np.full(10, 30.0), np.linspace(1.0, 100.0, 40)])
+    gave_up = np.arange(50) < 10
+    fitted = fit_patience(waits, gave_up, law=law)
+    assert fitted.law.fitted and fitted.law.law != "deterministic"
+    assert fitted.mean == pytest.approx(
+        (300.0 + np.linspace(1.0, 100.0, 40).sum()) / 10
+    )
+    table = fitted.candidates
+    assert int(table["chosen"].sum()) == 1
+    missing = table[table["aic"].isna()]
+    assert (missing["note"].str.startswith("not fitted")).all()
+
+
+def test_patience_that_is_always_the_same_keeps_the_exponential_by_default() -> None:
+    waits, gave_up = np.full(10, 30.0), np.ones(10, dtype=bool)
+    kept = fit_patience(waits, gave_up)
+    assert kept.law.describe() == "exponential(mean=30s)"
+    assert kept.candidates["chosen"].sum() == 1
+    assert fit_patience(waits, gave_up, law="best").law.law == "deterministic"

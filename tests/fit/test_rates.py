@@ -49,7 +49,12 @@ def test_folded_rates_recover_a_daily_profile() -> None:
     mu = rates * HOUR * days
     z = stats.norm.ppf(1 - (1 - CHECK_LEVEL) / (2 * 24))
     assert np.all(np.abs(table["arrivals"] - mu) <= z * np.sqrt(mu))
-    assert table["rate"].to_numpy() == pytest.approx(table["arrivals"] / (HOUR * days))
+    # observed from the first arrival to the last: the edge intervals lose the rest
+    exposure = np.full(24, HOUR * days)
+    exposure[0] -= times[0]
+    exposure[-1] -= days * DAY - times[-1]
+    assert table["exposure_time"].to_numpy() == pytest.approx(exposure)
+    assert table["rate"].to_numpy() == pytest.approx(table["arrivals"] / exposure)
     # index of dispersion of Poisson counts over 20 days: chi2_19 / 19 per interval,
     # standard deviation sqrt(2 / 19); their mean over 24 intervals has it / sqrt(24)
     spread = math.sqrt(2 / 19) / math.sqrt(24)
@@ -77,3 +82,60 @@ def test_bad_intervals_are_refused() -> None:
         arrival_rates(np.array([0.0, 1e9]), interval=1.0)
     with pytest.raises(PushsimError, match="at one instant"):
         arrival_rates(np.array([5.0, 5.0]), interval=None)
+
+
+def test_edge_intervals_are_divided_by_the_time_observed() -> None:
+    # every 2 s from 22:13:26 to 22:30:26 (0.5/s), in 10-minute intervals
+    first = 22 * HOUR + 13 * 60 + 26
+    times = first + 2.0 * np.arange(511)
+    table = arrival_rates(times, interval=600.0)
+    assert table["start_at"].tolist() == [22 * HOUR + 600 * k for k in (1, 2, 3)]
+    assert table["exposure_time"].tolist() == [394.0, 600.0, 26.0]
+    assert table["arrivals"].tolist() == [197, 300, 14]
+    assert table["rate"].to_numpy() == pytest.approx([0.5, 0.5, 14 / 26])
+    # the exact band is the count's, over the same exposure
+    low, high = garwood(table["arrivals"].to_numpy(), 0.95)
+    assert table["rate_low"].to_numpy() == pytest.approx(low / [394, 600, 26])
+    assert table["rate_high"].to_numpy() == pytest.approx(high / [394, 600, 26])
+    assert table.attrs["observed_from"] == first
+    assert table.attrs["observed_to"] == first + 1020.0
+
+
+def test_a_last_arrival_on_a_boundary_counts_in_the_interval_before() -> None:
+    table = arrival_rates(np.array([10.0, 20.0, 3600.0]), interval=HOUR)
+    assert table["arrivals"].tolist() == [3]
+    assert table["exposure_time"].tolist() == [3590.0]
+
+
+def test_folded_intervals_count_only_the_periods_that_observed_them() -> None:
+    # two days seen from 12:00 on the first to 12:00 on the third: each half of
+    # the day is observed twice, and a half never seen on a day counts nothing
+    times = np.concatenate([np.arange(12.0, 60.0, 1.0) * HOUR, [60.0 * HOUR]])
+    table = arrival_rates(times, interval=12 * HOUR, period=DAY)
+    assert table["exposure_time"].tolist() == [2 * 12 * HOUR, 2 * 12 * HOUR]
+    assert table["arrivals"].tolist() == [25, 24]
+    assert table["rate"].to_numpy() == pytest.approx([25 / (24 * HOUR), 1 / HOUR])
+    assert table.attrs["periods"] == 3
+    # mornings seen whole on days 2 and 3 (12 and 13 arrivals), afternoons on 1, 2
+    assert table["dispersion"].to_numpy() == pytest.approx([0.5 / 12.5, 0.0])
+    never = arrival_rates(np.array([1.0, 2.0, 3.0]) * HOUR, interval=HOUR, period=DAY)
+    assert never["exposure_time"].iloc[0] == 0.0 and math.isnan(never["rate"].iloc[0])
+    assert never["exposure_time"].tolist()[1:4] == [HOUR, HOUR, 0.0]
+    assert never["arrivals"].tolist()[:3] == [0, 1, 2]
+
+
+def test_observed_windows_replace_the_first_and_last_arrival() -> None:
+    times = np.array([100.0, 200.0, 4000.0])
+    whole = arrival_rates(times, interval=HOUR, observed=[(0.0, 2 * HOUR)])
+    assert whole["exposure_time"].tolist() == [HOUR, HOUR]
+    apart = arrival_rates(
+        times, interval=None, observed=[(0.0, 1000.0), (3600.0, 4600.0)]
+    )
+    assert apart["exposure_time"].tolist() == [2000.0]
+    assert apart["rate"].iloc[0] == pytest.approx(3 / 2000.0)
+    with pytest.raises(PushsimError, match="the one at 4000s is outside them"):
+        arrival_rates(times, interval=HOUR, observed=[(0.0, 3000.0)])
+    with pytest.raises(PushsimError, match="in time order and not overlapping"):
+        arrival_rates(times, interval=HOUR, observed=[(0.0, 5000.0), (10.0, 20.0)])
+    with pytest.raises(PushsimError, match="all 2 arrivals are at one instant"):
+        arrival_rates(np.array([5.0, 5.0]), interval=HOUR)

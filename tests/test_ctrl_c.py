@@ -1,0 +1,204 @@
+"""Ctrl-C in ``pushsim run`` and ``pushsim plan``: exit 130, what was done said.
+
+``run`` keeps the replications finished: it prints and writes them, marked
+partial. ``plan`` says in one line how far it got. Neither shows a
+traceback. The in-process tests press Ctrl-C (a real SIGINT to this process)
+as a chosen replication starts; the subprocess tests send it from outside,
+once the command has said that its second replication starts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from pushsim.cli import main
+from pushsim.engines.des import DesEngine
+from tests.conftest import ROOT, station
+
+pytestmark = pytest.mark.filterwarnings("ignore::pushsim.errors.PushsimWarning")
+
+#: Seconds a subprocess test may take before it is killed and fails.
+BOUND = 90.0
+
+#: Runs the pushsim command line, saying on stderr when each replication starts
+#: (the second starts once the first is kept).
+DRIVER = """
+import sys
+from pushsim.cli import main
+from pushsim.engines.des import DesEngine
+
+run = DesEngine.run
+
+def announcing(self, scenario, replication):
+    print(f"replication {replication} starts", file=sys.stderr, flush=True)
+    return run(self, scenario, replication)
+
+DesEngine.run = announcing
+main(sys.argv[1:], prog_name="pushsim")
+"""
+#: The line after which a subprocess is sent SIGINT.
+SECOND = "replication 1 starts"
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Path:
+    """M/M/2 at load 0.5, 4000 messages a replication: a fraction of a second each."""
+    spec = station(50.0, 0.02, 2, messages=4000, replications=5)
+    spec["experiment"]["slo"] = ["p99 <= 100ms"]  # a plan simulates 3 and 2
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def interrupt_at(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], None]]:
+    """Press Ctrl-C as the n-th replication of the command (from 0) starts."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    run = DesEngine.run
+
+    def arm(n: int) -> None:
+        calls = itertools.count()
+
+        def interrupting(self: DesEngine, model: Any, replication: int) -> Any:
+            if next(calls) == n:
+                os.kill(os.getpid(), signal.SIGINT)
+            return run(self, model, replication)
+
+        monkeypatch.setattr(DesEngine, "run", interrupting)
+
+    yield arm
+    signal.signal(signal.SIGINT, previous)
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_run_prints_and_writes_the_replications_finished(
+    scenario: Path, tmp_path: Path, interrupt_at: Callable[[int], None]
+) -> None:
+    interrupt_at(2)
+    out = tmp_path / "out"
+    code, text, err = invoke(
+        "run", str(scenario), "--format", "json", "--out", str(out)
+    )
+    assert code == 130, err
+    document = json.loads(text)
+    assert document["partial"] is True and document["replications"] == 2
+    assert "stopped by Ctrl-C after 2 of 5 replications" in document["warnings"][0]
+    assert "partial: stopped by Ctrl-C after 2 of 5 replications" in err
+    written = json.loads((out / "summary.json").read_text())
+    assert written["partial"] is True and written["replications"] == 2
+    assert "PARTIAL" in (out / "report.html").read_text()
+    assert "Traceback" not in err and "Aborted" not in err
+
+
+def test_run_marks_its_table_partial(
+    scenario: Path, interrupt_at: Callable[[int], None]
+) -> None:
+    interrupt_at(1)
+    code, text, err = invoke("run", str(scenario))
+    assert code == 130, err
+    assert "confidence: batch means of one replication" in text
+    assert text.rstrip().endswith(
+        "partial: stopped by Ctrl-C after 1 of 5 replications; the figures are "
+        "theirs (the one in progress was left out)"
+    )
+
+
+def test_run_stopped_before_any_replication_says_so(
+    scenario: Path, tmp_path: Path, interrupt_at: Callable[[int], None]
+) -> None:
+    interrupt_at(0)
+    out = tmp_path / "out"
+    code, text, err = invoke("run", str(scenario), "--out", str(out))
+    assert code == 130
+    assert text == ""
+    assert err == (
+        "stopped by Ctrl-C before any replication finished: nothing printed or "
+        "written\n"
+    )
+    assert list(out.iterdir()) == []
+
+
+def test_plan_stopped_says_how_far_it_got(
+    scenario: Path, tmp_path: Path, interrupt_at: Callable[[int], None]
+) -> None:
+    interrupt_at(2)  # the first replication of the second point simulated
+    out = tmp_path / "out"
+    code, text, err = invoke(
+        "plan", str(scenario), "-r", "2", "--no-headroom", "--out", str(out)
+    )
+    assert code == 130
+    assert text == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("stopped by Ctrl-C before the plan was finished, while")
+    assert lines[0].endswith(
+        ": 2 replications (1 simulation finished before it): nothing printed or written"
+    )
+    assert list(out.iterdir()) == []
+
+
+def _interrupted(*args: str) -> tuple[int, str, str]:
+    """Run the command in a subprocess; send SIGINT once a replication finished."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        seen = [process.stderr.readline()]
+        while seen[-1] and SECOND not in seen[-1]:
+            seen.append(process.stderr.readline())
+        assert SECOND in seen[-1], "".join(seen)
+        process.send_signal(signal.SIGINT)
+        text, err = process.communicate(timeout=BOUND)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return process.returncode, text, "".join(seen) + err
+
+
+def test_sigint_from_outside_stops_run_with_a_partial_result(
+    scenario: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ("run", str(scenario), "-r", "1000", "--format", "json", "--out", str(out))
+    code, text, err = _interrupted(*args)
+    assert code == 130, err
+    document = json.loads(text)
+    assert document["partial"] is True and 1 <= document["replications"] < 1000
+    assert json.loads((out / "summary.json").read_text())["partial"] is True
+    assert "Traceback" not in err and "Aborted" not in err
+
+
+def test_sigint_from_outside_stops_plan_with_one_line(
+    scenario: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ("plan", str(scenario), "-r", "200", "--no-headroom", "--out", str(out))
+    code, text, err = _interrupted(*args)
+    assert code == 130, err
+    assert text == ""
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("stopped by Ctrl-C before the plan was finished"), err
+    assert "Traceback" not in err and "Aborted" not in err
+    assert list(out.iterdir()) == []

@@ -120,3 +120,11 @@ def test_the_shipped_scenario_is_the_fit_of_the_extract() -> None:
         "replications": 10,
         "slo": ["wait_p80 <= 60s"],
     }
+
+
+def test_every_shipped_data_file_has_its_provenance_beside_it() -> None:
+    readme = (EXTRACT.parent / "README.md").read_text()
+    for path in EXTRACT.parent.iterdir():
+        if path.name != "README.md":
+            assert f"`{path.name}`" in readme, path.name
+    assert "Brown" in readme and "callcenter_trace" in readme

@@ -229,8 +229,9 @@ def _rate_comments(fit: Fit, unit: tuple[str, float]) -> list[str]:
             if row.exposure_time >= whole * (1.0 - 1e-9)
             else f" in the {format_duration(row.exposure_time)} observed"
         )
+        noun = "arrival" if row.arrivals == 1 else "arrivals"
         text = (
-            f"{when}: {row.arrivals} arrivals{seen}; {level} "
+            f"{when}: {row.arrivals} {noun}{seen}; {level} "
             f"{_short(row.rate_low, unit)} to {_short(row.rate_high, unit)}"
         )
         if not math.isnan(row.dispersion):

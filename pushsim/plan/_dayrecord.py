@@ -159,7 +159,8 @@ class DayPlan:
         starts = self.schedule.start.to_numpy()
         parts = [f"{clock(starts[i])} {int(difference[i]):+d}" for i in where]
         label = f"{_TITLES[name]} minus {_TITLES[other]}"
-        return f"{where.size} intervals ({label}): " + ", ".join(parts)
+        noun = "interval" if where.size == 1 else "intervals"
+        return f"{where.size} {noun} ({label}): " + ", ".join(parts)
 
     def _check_text(self, name: str) -> str:
         verdicts = self.verdicts
@@ -170,10 +171,13 @@ class DayPlan:
         text = f"meets every SLO in {met} of {len(verdicts)} intervals"
         if len(failed):
             text += "; misses in " + ", ".join(clock(s) for s in failed.start)
-        if len(close):
-            text += "; too close to call in " + ", ".join(clock(s) for s in close.start)
         reps = self.replications
-        text += f" ({reps} simulated days, {self.confidence:.0%} intervals)"
+        if len(close):
+            text += "; too close to call in " + ", ".join(
+                f"{clock(s)} ({self._days_to_decide(name, s)})" for s in close.start
+            )
+        text += f" ({reps} simulated days, {self.confidence:.0%} intervals"
+        text += "; in brackets, the days that would decide)" if len(close) else ")"
         left = self.unfinished.get(name, 0)
         if left:
             text += (
@@ -181,6 +185,16 @@ class DayPlan:
                 "simulation ended and are left out"
             )
         return text
+
+    def _days_to_decide(self, name: str, start: float) -> int:
+        """The simulated days that would decide every SLO of an interval."""
+        assert self.check is not None
+        rows = self.check[
+            (self.check.schedule == name)
+            & (self.check.start == start)
+            & (self.check.verdict == INCONCLUSIVE)
+        ]
+        return int(rows.replications_needed.max())
 
     def _repr_html_(self) -> str:
         rows = "".join(

@@ -106,11 +106,19 @@ def _day_report(day: DayPlan, command: str) -> Any:
                 day_check(day, slo=index),
                 caption=f"{slo.text} by interval under {under}",
             )
-    document.table(day.table(), caption="consumers and checks by interval")
+    table = day.table()
+    table["arrival_rate"] *= 3600.0
+    document.table(
+        table.rename(columns={"arrival_rate": "arrival_rate_per_hour"}),
+        caption="consumers and checks by interval (loads in erlangs)",
+    )
     if day.check is not None:
         check = day.check.copy()
         check.insert(2, "from", [clock(s) for s in check.start])
-        document.table(check.drop(columns="start"), caption="every interval's figures")
+        document.table(
+            check.drop(columns="start"),
+            caption="every interval's figures (times in seconds, shares as fractions)",
+        )
     return document
 
 

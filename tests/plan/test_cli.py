@@ -97,6 +97,13 @@ def test_a_profile_gets_a_plan_per_interval(tmp_path: Path) -> None:
         schedule
     )
     assert (out / "staffing.png").is_file() and (out / "report.html").is_file()
+    # the report shows the rate per hour, the CSV keeps it per second
+    report = (out / "report.md").read_text()
+    header = next(line for line in report.splitlines() if "arrival_rate" in line)
+    shown = header.split(" | ").index("arrival_rate_per_hour")
+    first = next(line for line in report.splitlines() if line.startswith("| 0 |"))
+    per_hour = float(first.split(" | ")[shown])
+    assert per_hour == pytest.approx(schedule.arrival_rate[0] * 3600, rel=1e-3)
 
 
 def test_the_installed_command_refuses_bad_input_without_a_traceback(

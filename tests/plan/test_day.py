@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -14,6 +15,7 @@ from pushsim.engines.des import DesEngine
 from pushsim.errors import PushsimError
 from pushsim.plan import plan_day
 from pushsim.plan._daycheck import check_schedule
+from pushsim.plan._dayrecord import clock
 from pushsim.plan._offered import RateProfile, offered
 from pushsim.scenario import parse_slo
 from tests.conftest import CHECK_LEVEL, SCENARIOS
@@ -211,3 +213,30 @@ def test_a_roster_on_other_intervals_than_the_profile_is_said_not_checked() -> N
         "not checked: queues.q.consumers.count has 3 intervals of 1h"
     )
     assert "rate profile's 2 of 1h" in note
+
+
+def test_an_interval_too_close_to_call_names_the_days_that_would_decide() -> None:
+    # Three days on two consumers for 10 then 60 jobs an hour: waits near
+    # the limit, so the check cannot decide some intervals.
+    day = plan_day(_profiled(), replications=3)
+    assert day.check is not None
+    judged = day.check[day.check.slo != ""]
+    close = judged[judged.verdict == "inconclusive"]
+    assert len(close), "the case is meant to leave an interval undecided"
+    facts = dict(day.answer())
+    for name, rows in close.groupby("schedule"):
+        text = facts[f"check of the {name} plan"]
+        for start, part in rows.groupby("start"):
+            needed = int(part.replications_needed.max())
+            assert needed > 3
+            assert f"{clock(start)} ({needed})" in text, text
+        assert text.endswith(
+            "(3 simulated days, 95% intervals; in brackets, the days that would decide)"
+        )
+    # a changed verdict changes the text: the figures come from the check table
+    check = day.check.copy()
+    check.loc[check.slo != "", "verdict"] = "pass"
+    settled = dict(dataclasses.replace(day, check=check).answer())
+    assert settled["check of the mol plan"] == (
+        "meets every SLO in 2 of 2 intervals (3 simulated days, 95% intervals)"
+    )

@@ -267,7 +267,10 @@ class _Done:
 @click.option("--cost", type=float, help="Cost of one consumer-hour.")
 @click.option("--replications", "-r", type=int, help="Replications per point.")
 @click.option(
-    "--max-replications", type=int, help="Run a close point again up to this."
+    "--max-replications",
+    type=int,
+    help="Run a close point again with up to this many replications "
+    "(default: 4 times the replications per point).",
 )
 @click.option(
     "--seed", type=click.IntRange(min=0), help="Override the scenario's seed."

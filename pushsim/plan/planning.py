@@ -15,8 +15,11 @@ consumer count of the only queue):
    being simulated.
 3. Confirmation by intervals (:mod:`._rule`): a value counts as meeting an
    SLO only if the whole interval does; the answer is the smallest value
-   confirmed to meet every SLO. If the value below it is too close to call,
-   the plan says so and names the replications that would decide it.
+   confirmed to meet every SLO. A point too close to call is simulated
+   again with the replications the rule names, while they are at most
+   ``max_replications`` (by default four times the replications per point);
+   if the value below the answer is still too close to call, the plan says
+   so and names the replications that would decide it.
 
 Then, at the planned value: the headroom (the highest rate factor at which
 the SLOs still hold, by theory and, with ``headroom=True``, by a simulated
@@ -293,7 +296,8 @@ def plan(
     how far the load can rise at the planned value. ``tolerance``: how
     closely (relatively) a factor is bracketed. ``max_replications``: a
     point too close to call is simulated again with the replications the
-    rule names, up to this many (default: no more than ``replications``).
+    rule names, up to this many (default: four times ``replications``;
+    ``max_replications=replications`` runs every point once).
     ``engine``: the engine that runs each replication (default: the DES
     engine). ``progress``: called with a line of text before each
     simulation. See the module docstring for the method.
@@ -319,9 +323,14 @@ def plan(
     return _plan_count(points, headroom, spread, price)
 
 
+#: The default budget for a close point, as a multiple of the replications per
+#: point: enough to halve an interval's half-width.
+_CLOSE_BUDGET = 4
+
+
 def _most_replications(most: int | None, replications: int) -> int:
     if most is None:
-        return replications
+        return _CLOSE_BUDGET * replications
     if isinstance(most, bool) or not isinstance(most, int) or most < replications:
         raise PushsimError(
             "max_replications must be a whole number >= the replications per point "

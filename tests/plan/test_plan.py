@@ -236,3 +236,30 @@ def test_a_close_point_is_run_again_with_the_replications_named() -> None:
     # The replications already made were kept: each ran once.
     runs_at_4 = [r for c, r in engine.calls if c == 4]
     assert sorted(runs_at_4) == list(range(len(runs_at_4)))
+
+
+def test_by_default_a_close_point_gets_up_to_four_times_the_replications() -> None:
+    # 4 replications per point allow 16: fewer than the rule names here, so
+    # the point stays too close to call after its first 4 runs.
+    needed = _needed([_fake_wait(4, r) for r in range(4)], 1.0)
+    assert needed > 16, "case too close for the test"
+    engine = WaitEngine(_fake_wait)
+    planned = plan(
+        _fake_scenario(), slo="wait_mean <= 1s", engine=engine, headroom=False
+    )
+    assert not planned.decided
+    assert sorted(r for c, r in engine.calls if c == 4) == [0, 1, 2, 3]
+    # 10 replications per point allow 40, enough to decide it.
+    more = _needed([_fake_wait(4, r) for r in range(10)], 1.0)
+    assert 10 < more <= 40, "case too close for the test"
+    engine = WaitEngine(_fake_wait)
+    planned = plan(
+        _fake_scenario(),
+        slo="wait_mean <= 1s",
+        engine=engine,
+        headroom=False,
+        replications=10,
+    )
+    assert planned.value == 5 and planned.decided
+    assert planned.next_point is not None and planned.next_point.verdict == "fail"
+    assert len([r for c, r in engine.calls if c == 4]) >= more

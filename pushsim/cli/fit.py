@@ -190,6 +190,8 @@ def _check(text: str) -> Any:
 
 
 def _show(result: Any) -> None:
+    from pushsim.fit.observed import observed_text
+
     trace = result.trace
     counts = ", ".join(f"{v} {k}" for k, v in trace.outcome_counts().items() if v)
     stdout.print(
@@ -209,6 +211,13 @@ def _show(result: Any) -> None:
             markup=False,
         )
         stdout.print(_laws_table("patience (censored)", p.candidates))
+    seen = observed_text(trace, result.confidence)
+    if seen is not None:
+        stdout.print(
+            f"what the log saw: {seen} (a run of the scenario reports its own "
+            "expiry_rate, wait_mean and wait_p80 to set beside these)",
+            markup=False,
+        )
     if result.peak_in_service is not None:
         stdout.print(
             f"most messages in service at once: {result.peak_in_service}", markup=False

@@ -46,6 +46,7 @@ from pushsim.fit.laws import (
     candidate_table,
     fit_laws,
 )
+from pushsim.fit.observed import observed_rows, summary_row
 from pushsim.fit.patience import PatienceFit, fit_patience
 from pushsim.fit.rates import arrival_rates
 from pushsim.fit.trace import Trace, as_trace
@@ -102,7 +103,7 @@ class Fit:
         rows: list[dict[str, Any]] = []
         level = f"{100 * self.confidence:g}%"
         rows.append(
-            _row(
+            summary_row(
                 "mean arrival rate",
                 self.mean_rate,
                 None,
@@ -113,7 +114,7 @@ class Fit:
         )
         peak = self.rates.loc[self.rates["rate"].idxmax()]
         rows.append(
-            _row(
+            summary_row(
                 "peak interval rate",
                 peak["rate"],
                 peak["rate_low"],
@@ -129,7 +130,7 @@ class Fit:
         if self.patience is not None:
             p = self.patience
             rows.append(
-                _row(
+                summary_row(
                     "patience mean (exponential)",
                     p.mean,
                     p.mean_low,
@@ -138,9 +139,10 @@ class Fit:
                     p.method,
                 )
             )
+        rows.extend(observed_rows(self.trace, self.confidence))
         if self.peak_in_service is not None:
             rows.append(
-                _row(
+                summary_row(
                     "most in service at once",
                     self.peak_in_service,
                     None,
@@ -169,24 +171,6 @@ class Fit:
         return scenario_yaml(self, **options)
 
 
-def _row(
-    quantity: str,
-    value: float,
-    low: float | None,
-    high: float | None,
-    unit: str,
-    method: str,
-) -> dict[str, Any]:
-    return {
-        "quantity": quantity,
-        "value": float(value),
-        "low": np.nan if low is None else float(low),
-        "high": np.nan if high is None else float(high),
-        "unit": unit,
-        "method": method,
-    }
-
-
 def _law_rows(what: str, law: LawFit, method: str) -> list[dict[str, Any]]:
     rows = []
     if law.law == "deterministic":
@@ -195,7 +179,7 @@ def _law_rows(what: str, law: LawFit, method: str) -> list[dict[str, Any]]:
         se = law.standard_errors.get(name, np.nan)
         unit = "s" if name in DURATION_PARAMETERS else "ratio" if name == "cv" else ""
         rows.append(
-            _row(
+            summary_row(
                 f"{what} {law.law} {name}",
                 value,
                 value - 1.96 * se,

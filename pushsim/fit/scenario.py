@@ -28,6 +28,7 @@ import numpy as np
 
 from pushsim.errors import PushsimError
 from pushsim.fit.laws import DURATION_PARAMETERS, LawFit
+from pushsim.fit.observed import observed_text
 from pushsim.quantities import format_duration
 
 if TYPE_CHECKING:
@@ -274,6 +275,9 @@ def _header(fit: Fit) -> list[str]:
         "#   (Garwood) band, and, folded, the dispersion of the counts across periods",
         "#   (about 1 when the periods are alike).",
     ]
+    seen = observed_text(trace, fit.confidence)
+    if seen is not None:
+        lines.append(f"# The log saw: {seen}.")
     lines += [f"# Note: {note}" for note in fit.notes]
     return lines
 

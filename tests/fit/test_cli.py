@@ -41,6 +41,8 @@ def test_fit_writes_a_scenario_that_loads(tmp_path: Path) -> None:
     )
     assert code == 0
     assert "service time: candidates by AIC" in stdout and f"wrote {out}" in stdout
+    # 2913 of the extract's 10326 calls were abandoned
+    assert "what the log saw: 28.2% abandoned (95% 27.3% to 29.1%)" in stdout
     scenario = load_scenario(out)
     assert scenario.queues["work"].consumers.count == 9
     assert "count: 9  # given to pushsim fit" in out.read_text()

@@ -205,12 +205,48 @@ class Result:
                 f"{self.batches} batches: the run is short for the system's memory and "
                 "its intervals are too narrow; run several replications or a longer run"
             )
-        return {
+        intervals = {
             key: t_interval(
                 merged([b.get(key, math.nan) for b in batches], factor), centre=v
             )
             for key, v in whole.items()
         }
+        self._warn_single(intervals)
+        return intervals
+
+    def _warn_single(self, intervals: dict[tuple[str, str], Interval]) -> None:
+        """Say why a single replication's interval is missing or means less."""
+        changing = self._changes_over_time()
+        if changing:
+            self._warn(
+                f"{changing}, but batch means assume a steady system: the intervals "
+                "of this single replication mix the times of the run; run several "
+                "replications"
+            )
+        missing = [
+            f"{node}.{metric}"
+            for (node, metric), iv in intervals.items()
+            if math.isfinite(iv.mean) and math.isnan(iv.low)
+        ]
+        if missing:
+            shown = ", ".join(missing[:4])
+            more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+            self._warn(
+                f"no interval for {shown}{more}: some batches of this single "
+                "replication have no figure for them (no message arrived or was "
+                "served, or no consumer was on duty, in the batch); run several "
+                "replications or a longer run"
+            )
+
+    def _changes_over_time(self) -> str:
+        """What in the scenario changes over time, or '' if nothing does."""
+        for name, producer in self.scenario.producers.items():
+            if producer.arrivals.process in ("profile", "trace"):
+                return f"producer {name}'s rate follows a {producer.arrivals.process}"
+        for name, queue in self.scenario.queues.items():
+            if queue.consumers.staffing is not None:
+                return f"queue {name}'s consumer count follows a schedule"
+        return ""
 
     @cached_property
     def prediction(self) -> Any:

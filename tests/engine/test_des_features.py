@@ -28,6 +28,7 @@ def deterministic(
 
 
 @pytest.mark.filterwarnings("ignore:10.0% of the deliveries")
+@pytest.mark.filterwarnings("ignore:no interval for")  # ten messages, one run
 def test_dd1_counts_at_the_horizon_are_exact() -> None:
     # Arrivals at 1, 2, ..., 10 s; each served in 0.5 s. At 10.25 s nine are
     # done and the tenth is in service.

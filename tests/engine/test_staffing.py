@@ -257,6 +257,34 @@ def test_utilisation_divides_by_the_consumer_time_on_duty() -> None:
     assert abs(row["mean"] - exact) <= stats.t.ppf(0.5 + CHECK_LEVEL / 2, 7) * se
 
 
+def test_a_single_replication_of_a_schedule_says_what_its_intervals_lack() -> None:
+    # Nobody is on duty for the first 10 s of every 20: the batches that fall
+    # there have no consumer time, so utilisation gets no batch-means
+    # interval, and every interval of the run mixes the two halves.
+    data = station(720.0, 0.01, 1, seed=3)
+    data["experiment"] = {"duration": 200.0, "warmup": 0, "replications": 1}
+    scenario = _with_count(data, _schedule([0, 16], 10.0))
+    with pytest.warns(pushsim.PushsimWarning) as caught:
+        result = pushsim.simulate(scenario)
+        row = result.summary.set_index(["node", "metric"]).loc[("q", "utilisation")]
+    said = [str(w.message) for w in caught]
+    assert any(
+        m.startswith("queue q's consumer count follows a schedule, but batch means")
+        for m in said
+    ), said
+    assert any(m.startswith("no interval for q.utilisation") for m in said), said
+    assert math.isnan(row.ci_low) and 0.8 < row["mean"] < 1.0
+    assert result.notes == said
+
+
+def test_several_replications_of_a_schedule_warn_of_nothing() -> None:
+    data = station(720.0, 0.01, 1, seed=3)
+    data["experiment"] = {"duration": 60.0, "warmup": 0, "replications": 3}
+    result = pushsim.simulate(_with_count(data, _schedule([0, 16], 10.0)))
+    assert not math.isnan(result.interval("q", "utilisation").low)
+    assert result.notes == []
+
+
 def test_theory_leaves_a_scheduled_queue_to_simulation() -> None:
     scenario = _with_count(station(600.0, 0.01, 1), _schedule([8, 12, 7], 1.0))
     node = predict(scenario).node("q")

@@ -225,6 +225,7 @@ def test_blocking_queues_that_wait_on_each_other_end_as_stalled() -> None:
 
 
 @pytest.mark.filterwarnings("ignore:10.0% of the deliveries")
+@pytest.mark.filterwarnings("ignore:no interval for")  # a few messages, one run
 def test_run_live_gives_a_result_with_the_engine_rows() -> None:
     result = run_live(line(), clock="virtual")
     assert result.engine == "live" and not result.partial

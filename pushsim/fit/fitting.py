@@ -312,6 +312,7 @@ def fit(
         period=fold,
         confidence=confidence,
         observed=observed,
+        source=data.source,
     )
     fits, table, times, notes = _service(data, candidates)
     patience_fit = _patience(data, patience, candidates, confidence)

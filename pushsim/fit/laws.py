@@ -309,6 +309,18 @@ class _FitFailed(Exception):
     """A candidate's fit failed; the message says why (without the law's name)."""
 
 
+def _too_wide(durations: np.ndarray) -> str:
+    """Why a fit overflowed: durations so far apart that the law's mean is too large."""
+    positive = durations[durations > 0]
+    low, high = float(np.min(positive)), float(np.max(positive))
+    decades = math.log10(high) - math.log10(low)
+    return (
+        f"not fitted: the durations run from {low:.3g}s to {high:.3g}s, "
+        f"{decades:.0f} orders of magnitude apart, and this law fitted to them has a "
+        "mean or cv too large to compute; check the smallest and the largest"
+    )
+
+
 def _no_spread(events: np.ndarray) -> bool:
     return float(np.ptp(events)) <= NO_SPREAD * float(np.max(events))
 
@@ -359,6 +371,8 @@ def _fit_one(law: str, events: np.ndarray, right: np.ndarray) -> LawFit:
             ks, ad = (
                 _distances(law, theta, events) if not right.size else (math.nan,) * 2
             )
+    except OverflowError:
+        raise _FitFailed(_too_wide(np.concatenate([events, right]))) from None
     except _FIT_ERRORS as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise _FitFailed(

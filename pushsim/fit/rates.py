@@ -78,6 +78,7 @@ def arrival_rates(
     period: float | None = None,
     confidence: float = 0.95,
     observed: Sequence[tuple[float, float]] | None = None,
+    source: str = "trace",
 ) -> pd.DataFrame:
     """The table of rates (columns :data:`RATE_COLUMNS`; times in seconds, rates /s).
 
@@ -86,14 +87,15 @@ def arrival_rates(
     the trace covers, (from, to) pairs on the arrivals' clock in time order
     (the days selected from a log, say); by default the one window from its
     first arrival to its last. The table's ``attrs`` hold ``observed_from``
-    and ``observed_to``, the ends of that time.
+    and ``observed_to``, the ends of that time. ``source`` names the trace
+    (its file) in messages.
     """
     times = np.sort(np.asarray(arrival_at, dtype=np.float64))
     if times.size == 0:
-        raise PushsimError("trace: has no arrivals to count")
+        raise PushsimError(f"{source}: has no arrivals to count")
     if not 0.0 < confidence < 1.0:
         raise PushsimError(f"confidence: must be between 0 and 1, got {confidence:g}")
-    windows = _windows(times, observed)
+    windows = _windows(times, observed, source)
     start, end = float(windows[0, 0]), float(windows[-1, 1])
     if period is not None:
         table = _folded(times, interval or period, period, windows, confidence)
@@ -109,15 +111,15 @@ def arrival_rates(
 
 
 def _windows(
-    times: np.ndarray, observed: Sequence[tuple[float, float]] | None
+    times: np.ndarray, observed: Sequence[tuple[float, float]] | None, source: str
 ) -> np.ndarray:
     """The observed windows as an (n, 2) array, checked to hold every arrival."""
     first, last = float(times[0]), float(times[-1])
     if observed is None:
         if last <= first:
             raise PushsimError(
-                f"trace: all {times.size} arrivals are at one instant ({first:g}s), so "
-                "no rate can be measured"
+                f"{source}: all {times.size} arrivals are at one instant "
+                f"({first:g}s), so no rate can be measured"
             )
         return np.array([[first, last]])
     try:

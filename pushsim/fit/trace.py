@@ -5,9 +5,9 @@ the role's own name unless ``columns`` maps the role to another column:
 
 - ``arrival`` (required): when the message arrived. Epoch seconds (or any
   plain seconds, at most :data:`EPOCH_CEILING` either way: a timestamp ends
-  on 2262-04-11), ISO timestamps (``2024-03-01T07:13:05``, with or without an
-  offset; an offset is converted to UTC), or clock times (``7:13:05``) that a
-  ``date`` column places on their day;
+  on 2262-04-11), ISO timestamps (``2024-03-01T07:13:05``, all with a time
+  zone or none: ``Z`` or an offset such as ``+05:00``, converted to UTC), or
+  clock times (``7:13:05``) that a ``date`` column places on their day;
 - ``date``: the day of a clock time (``2024-03-01``);
 - ``service``: the service duration in seconds (or a duration such as
   ``250ms``), where the message was served; a duration is at most 10^9
@@ -22,17 +22,21 @@ The result, :class:`Trace`, holds one float column of seconds per role
 (``arrival_at`` from the trace's origin, ``service_time``, ``wait_time``, NaN
 where unknown) and ``outcome``, sorted by arrival. Every fault is a
 :class:`~pushsim.errors.PushsimError` naming the file, the line, the column,
-the value and the rule.
+the value and the rule. A CSV file's header must name each column once, and
+no row may have more fields than the header (a row with fewer has its last
+values missing).
 
 Limits: a clock time without a date column is taken as seconds after the
 midnight of one day, so a trace that crosses midnight needs its dates;
-naive ISO timestamps are taken as they are written (no time-zone shift).
+naive ISO timestamps are taken as they are written (no time-zone shift),
+so they cannot be mixed with timestamps that have a zone.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +65,10 @@ EPOCH_FLOOR = 1e8
 EPOCH_CEILING = math.floor(pd.Timestamp.max.timestamp())
 DAY = 86400.0
 _COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
+#: pandas' words for a row with more fields than the header.
+_TOO_MANY_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+#: The time zone that ends an ISO timestamp: ``Z`` or an offset such as ``+05:00``.
+_ZONE = re.compile(r"[T ]\d.*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 
 
 @dataclass(frozen=True)
@@ -139,8 +147,9 @@ def read_trace(
     """
     mapping = parse_columns(columns)
     if isinstance(source, pd.DataFrame):
-        frame, offset = source.reset_index(drop=True), 0
         name = name or "trace"
+        _no_repeated_names(list(source.columns), f"{name}: the frame")
+        frame, offset = source.reset_index(drop=True), 0
     else:
         frame, offset = _read_csv(Path(source)), 2
         name = name or str(source)
@@ -151,6 +160,15 @@ def read_trace(
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    _check_file(path)
+    # the header as written (pandas renames a repeated name), and the first row,
+    # which pandas would take for an index if it had more fields than the header
+    head = _parse(path, header=None, nrows=2, dtype=str, keep_default_na=False)
+    _no_repeated_names(list(head.iloc[0]), f"{path}: the header")
+    return _parse(path, index_col=False)
+
+
+def _check_file(path: Path) -> None:
     if not path.exists():
         raise PushsimError(f"{path}: no such file")
     if path.is_dir():
@@ -162,8 +180,12 @@ def _read_csv(path: Path) -> pd.DataFrame:
             head = handle.read(8192)
         if b"\0" in head:
             raise PushsimError(f"{path}: is not a CSV file (it holds binary data)")
+
+
+def _parse(path: Path, **options: Any) -> pd.DataFrame:
+    """The file read by pandas, its faults said in pushsim's words."""
     try:
-        return pd.read_csv(path, skipinitialspace=True)
+        return pd.read_csv(path, skipinitialspace=True, **options)
     except pd.errors.EmptyDataError:
         raise PushsimError(f"{path}: the file is empty") from None
     except (
@@ -173,8 +195,38 @@ def _read_csv(path: Path) -> pd.DataFrame:
         OSError,
         EOFError,
     ) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise PushsimError(f"{path}: is not a readable CSV file ({first})") from None
+        raise PushsimError(_unreadable(path, str(error))) from None
+
+
+def _unreadable(path: Path, reason: str) -> str:
+    fields = _TOO_MANY_FIELDS.search(reason)
+    if fields is not None:
+        header, line, row = fields.groups()
+        return (
+            f"{path} line {line}: has {row} fields where the header has {header}; "
+            "a row may not have more fields than the header"
+        )
+    first = reason.strip().splitlines()[0] if reason.strip() else ""
+    return f"{path}: is not a readable CSV file ({first})"
+
+
+def _no_repeated_names(names: Sequence[Any], what: str) -> None:
+    """Refuse a name given to two columns: a role could not tell which is meant."""
+    places: dict[Any, list[int]] = {}
+    for number, column in enumerate(names, start=1):
+        if str(column).strip():
+            places.setdefault(column, []).append(number)
+    repeated = [(column, at) for column, at in places.items() if len(at) > 1]
+    if repeated:
+        shown = ", ".join(
+            f"{str(column)!r} (columns {', '.join(map(str, at[:-1]))} and {at[-1]})"
+            for column, at in repeated
+        )
+        plural = "s" if len(repeated) > 1 else ""
+        raise PushsimError(
+            f"{what} repeats the column name{plural} {shown}; each column needs a "
+            "name of its own"
+        )
 
 
 def _find_columns(
@@ -361,7 +413,24 @@ def _timestamps(text: pd.Series, column: str, where: Where) -> pd.Series:
     bad = stamps.isna().to_numpy()
     if bad.any():
         bad_value(where, int(np.flatnonzero(bad)[0]), column, text, rule)
+    _one_kind_of_zone(text, column, where)
     return stamps.dt.tz_convert(None)
+
+
+def _one_kind_of_zone(text: pd.Series, column: str, where: Where) -> None:
+    """Refuse zoned timestamps among plain ones: a plain one's zone is unknown."""
+    zoned = text.str.contains(_ZONE).to_numpy(dtype=bool)
+    other = np.flatnonzero(zoned != zoned[0])
+    if other.size:
+        kind = "with" if zoned[0] else "without"
+        bad_value(
+            where,
+            int(other[0]),
+            column,
+            text,
+            f"a timestamp {kind} a time zone, as the first row is; the timestamps "
+            "must all have a time zone (such as Z or +05:00), or none have one",
+        )
 
 
 def as_trace(source: Any, columns: Mapping[str, str] | str | None = None) -> Trace:

@@ -171,7 +171,7 @@ def test_equal_service_times_give_a_deterministic_scenario_that_runs(
         ),
         (
             "".join("1700000000,2\n" for _ in range(30)),
-            "trace: all 30 arrivals are at one instant",
+            "equal.csv: all 30 arrivals are at one instant",
         ),
     ],
     ids=["zero-services", "one-instant"],

@@ -200,3 +200,18 @@ def test_equal_durations_get_the_deterministic_law() -> None:
     assert table["note"].iloc[0] == "all 30 durations are 2s (no spread)"
     with pytest.raises(PushsimError, match="gamma: not fitted: no law with a density"):
         fit_law("gamma", np.full(30, 2.0))
+
+
+def test_a_fit_that_overflows_says_why_in_words() -> None:
+    # one time of 1e-300 s among seconds: the lognormal's sigma is about 150,
+    # and its mean, scale exp(sigma^2 / 2), beyond any float
+    times = np.append(np.linspace(1.0, 5.0, 20), 1e-300)
+    fits = fit_laws(times)
+    lognormal = next(f for f in fits if f.law == "lognormal")
+    assert not lognormal.fitted
+    assert lognormal.note == (
+        "not fitted: the durations run from 1e-300s to 5s, 301 orders of magnitude "
+        "apart, and this law fitted to them has a mean or cv too large to compute; "
+        "check the smallest and the largest"
+    )
+    assert {f.law for f in fits if f.fitted} == {"exponential", "gamma", "weibull"}

@@ -139,3 +139,13 @@ def test_observed_windows_replace_the_first_and_last_arrival() -> None:
         arrival_rates(times, interval=HOUR, observed=[(0.0, 5000.0), (10.0, 20.0)])
     with pytest.raises(PushsimError, match="all 2 arrivals are at one instant"):
         arrival_rates(np.array([5.0, 5.0]), interval=HOUR)
+
+
+def test_arrivals_at_one_instant_are_refused_naming_the_trace() -> None:
+    with pytest.raises(PushsimError) as caught:
+        arrival_rates(np.array([1.0, 1.0]), interval=None, source="calls.csv")
+    assert str(caught.value) == (
+        "calls.csv: all 2 arrivals are at one instant (1s), so no rate can be measured"
+    )
+    with pytest.raises(PushsimError, match=r"^trace: all 2 arrivals are at one"):
+        arrival_rates(np.array([1.0, 1.0]), interval=None)

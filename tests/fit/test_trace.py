@@ -128,7 +128,13 @@ def test_columns_map_roles_and_durations_take_units(tmp_path: Path) -> None:
             "line 2: column 'wait' has 'fast', which is not a duration",
         ),
         ("arrival,service\n1,2\n,3\n", None, "line 3: column 'arrival' is empty"),
-        ("arrival\n1\n2,3\n", None, "is not a readable CSV file"),
+        (
+            "arrival\n1\n2,3\n",
+            None,
+            "line 3: has 2 fields where the header has 1; a row may not have more "
+            "fields than the header",
+        ),
+        ('arrival\n1\n"2\n', None, "is not a readable CSV file"),
         (
             "arrival,outcome\n1,served\n2,maybe\n",
             None,
@@ -146,6 +152,86 @@ def test_bad_traces_are_refused_with_their_place(
         read_trace(_write(tmp_path, text), columns=columns)
     assert message in str(caught.value)
     assert str(tmp_path / "trace.csv") in str(caught.value)
+
+
+def _rows(count: int, extra: range) -> str:
+    """Rows of arrival and service, those in ``extra`` with a third field."""
+    return "".join(
+        f"{10 * k},{2.5 + k % 3},{1001 + k}\n" if k in extra else f"{10 * k},3.5\n"
+        for k in range(count)
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            # pandas would take the first field of every row for an index
+            "arrival,service\n" + _rows(30, range(30)),
+            "line 2: has 3 fields where the header has 2; a row may not have more "
+            "fields than the header",
+        ),
+        ("arrival,service\n" + _rows(30, range(1)), "line 2: has 3 fields"),
+        (
+            "arrival,service\n" + _rows(30, range(20, 21)),
+            "line 22: has 3 fields where the header has 2",
+        ),
+        (
+            "arrival,arrival,service\n1,1,2\n2,2,3\n",
+            "the header repeats the column name 'arrival' (columns 1 and 2); each "
+            "column needs a name of its own",
+        ),
+        (
+            "service,arrival,service,arrival,service\n1,2,3,4,5\n",
+            "the header repeats the column names 'service' (columns 1, 3 and 5), "
+            "'arrival' (columns 2 and 4)",
+        ),
+        (
+            "arrival\n2024-03-01T07:00:00+05:00\n2024-03-01T07:01:00Z\n"
+            "2024-03-01T07:02:00\n",
+            "line 4: column 'arrival' has '2024-03-01T07:02:00', which is not a "
+            "timestamp with a time zone, as the first row is; the timestamps must all "
+            "have a time zone (such as Z or +05:00), or none have one",
+        ),
+        (
+            "arrival\n2024-03-01 07:00:00\n2024-03-01 07:01:00\n2024-03-01 07:02Z\n",
+            "line 4: column 'arrival' has '2024-03-01 07:02Z', which is not a "
+            "timestamp without a time zone, as the first row is",
+        ),
+    ],
+)
+def test_rows_and_headers_pandas_would_misread_are_refused(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(PushsimError) as caught:
+        read_trace(_write(tmp_path, text))
+    assert str(caught.value).startswith(str(tmp_path / "trace.csv"))
+    assert message in str(caught.value)
+
+
+def test_a_row_with_fewer_fields_misses_its_last_values(tmp_path: Path) -> None:
+    trace = read_trace(_write(tmp_path, "arrival,service\n1,2\n3\n4,5\n"))
+    assert trace.messages["service_time"].tolist()[::2] == [2.0, 5.0]
+    assert trace.messages["outcome"].tolist() == ["served", "unknown", "served"]
+    with pytest.raises(PushsimError, match="line 3: column 'arrival' is empty"):
+        read_trace(_write(tmp_path, "service,arrival\n2,1\n3\n5,4\n"))
+
+
+def test_timestamps_in_different_zones_share_one_timeline() -> None:
+    trace = read_trace(
+        pd.DataFrame({"arrival": ["2024-03-01T07:00:00+05:00", "2024-03-01T02:00:30Z"]})
+    )
+    assert trace.messages["arrival_at"].tolist() == [7200.0, 7230.0]
+
+
+def test_a_frame_that_repeats_a_column_name_is_refused() -> None:
+    frame = pd.DataFrame([[1.0, 1.0, 2.0]], columns=["arrival", "arrival", "service"])
+    with pytest.raises(PushsimError) as caught:
+        read_trace(frame)
+    assert str(caught.value) == (
+        "trace: the frame repeats the column name 'arrival' (columns 1 and 2); "
+        "each column needs a name of its own"
+    )
 
 
 def test_binary_and_missing_files_are_refused(tmp_path: Path) -> None:

@@ -1,10 +1,13 @@
-"""Ctrl-C in ``pushsim run`` and ``pushsim plan``: exit 130, what was done said.
+"""Ctrl-C in ``pushsim run``, ``sweep`` and ``plan``: exit 130, what was done said.
 
 ``run`` keeps the replications finished: it prints and writes them, marked
-partial. ``plan`` says in one line how far it got. Neither shows a
-traceback. The in-process tests press Ctrl-C (a real SIGINT to this process)
-as a chosen replication starts; the subprocess tests send it from outside,
-once the command has said that its second replication starts.
+partial. ``plan`` says in one line how far it got. A stop while the report
+is written names the folder; a stop once everything is written is ignored,
+and the command exits 0. None shows a traceback. The in-process tests press
+Ctrl-C (a real SIGINT to this process) as a chosen replication starts or a
+chosen function is called; the subprocess tests send it from outside, once
+the command has said that its second replication starts or that it wrote its
+last file, or from the interpreter's own teardown.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from click.testing import CliRunner
 
 from pushsim.cli import main
 from pushsim.engines.des import DesEngine
-from tests.conftest import ROOT, station
+from tests.conftest import ROOT, installed, station
 
 pytestmark = pytest.mark.filterwarnings("ignore::pushsim.errors.PushsimWarning")
 
@@ -139,8 +142,9 @@ def test_plan_stopped_says_how_far_it_got(
 ) -> None:
     interrupt_at(2)  # the first replication of the second point simulated
     out = tmp_path / "out"
+    once = ("-r", "2", "--max-replications", "2")  # no point is simulated again
     code, text, err = invoke(
-        "plan", str(scenario), "-r", "2", "--no-headroom", "--out", str(out)
+        "plan", str(scenario), *once, "--no-headroom", "--out", str(out)
     )
     assert code == 130
     assert text == ""
@@ -155,8 +159,13 @@ def test_plan_stopped_says_how_far_it_got(
 
 def _interrupted(*args: str) -> tuple[int, str, str]:
     """Run the command in a subprocess; send SIGINT once a replication finished."""
+    return _pressed_after(SECOND, [sys.executable, "-c", DRIVER, *args])
+
+
+def _pressed_after(line: str, command: list[str]) -> tuple[int, str, str]:
+    """Run ``command``; send SIGINT once it has written ``line`` on stderr."""
     process = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, *args],
+        command,
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -165,9 +174,9 @@ def _interrupted(*args: str) -> tuple[int, str, str]:
     try:
         assert process.stderr is not None
         seen = [process.stderr.readline()]
-        while seen[-1] and SECOND not in seen[-1]:
+        while seen[-1] and line not in seen[-1]:
             seen.append(process.stderr.readline())
-        assert SECOND in seen[-1], "".join(seen)
+        assert line in seen[-1], "".join(seen)
         process.send_signal(signal.SIGINT)
         text, err = process.communicate(timeout=BOUND)
     finally:
@@ -202,3 +211,125 @@ def test_sigint_from_outside_stops_plan_with_one_line(
     assert last.startswith("stopped by Ctrl-C before the plan was finished"), err
     assert "Traceback" not in err and "Aborted" not in err
     assert list(out.iterdir()) == []
+
+
+#: The three commands with ``--out``, each as quick as it can be made.
+WRITERS = {
+    "run": ["-r", "2"],
+    "sweep": ["--values", "0.4,0.8", "-r", "2", "--executor", "serial"],
+    "plan": ["-r", "2", "--no-headroom"],
+}
+#: The file each of them writes last.
+LAST = {"run": "queue-length.svg", "sweep": "results.json", "plan": "plan.json"}
+
+
+@pytest.fixture
+def press_in(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Press Ctrl-C (a real SIGINT to this process) as a chosen function is called.
+
+    ``when`` picks the calls: those whose first argument it accepts (every call
+    without it).
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def arm(owner: Any, name: str, when: Callable[[Any], bool] | None = None) -> None:
+        original = getattr(owner, name)
+
+        def pressing(*args: Any, **kwargs: Any) -> Any:
+            if when is None or (args and when(args[0])):
+                os.kill(os.getpid(), signal.SIGINT)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, pressing)
+
+    yield arm
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.parametrize("command", sorted(WRITERS))
+def test_a_stop_while_the_report_is_written_names_the_folder(
+    command: str, scenario: Path, tmp_path: Path, press_in: Callable[..., None]
+) -> None:
+    from pushsim.report import Report
+
+    press_in(Report, "write")
+    out = tmp_path / "out"
+    args = [command, str(scenario), *WRITERS[command], "--out", str(out)]
+    code, text, err = invoke(*args)
+    assert code == 130, err
+    assert text.strip(), "what was printed before the report"
+    assert err.strip().splitlines()[-1] == (
+        f"stopped by Ctrl-C while writing into {out}: its files may be incomplete"
+    )
+    assert "Traceback" not in err and "Aborted" not in err
+
+
+@pytest.mark.parametrize("command", sorted(WRITERS))
+def test_a_stop_after_everything_is_written_changes_nothing(
+    command: str, scenario: Path, tmp_path: Path, press_in: Callable[..., None]
+) -> None:
+    from pushsim.cli.common import stderr
+
+    press_in(stderr, "print", lambda text: str(text).startswith("wrote "))
+    out = tmp_path / "out"
+    args = [command, str(scenario), *WRITERS[command], "--out", str(out)]
+    code, text, err = invoke(*args)
+    assert code == 0, err
+    assert text.strip(), "the result printed"
+    wrote = [line for line in err.splitlines() if line.startswith("wrote ")]
+    assert len(wrote) == len(list(out.iterdir())) > 3
+    assert "stopped" not in err and "Aborted" not in err
+
+
+#: Runs the pushsim command line as the installed script does, then presses
+#: Ctrl-C as the interpreter tears this module down: after the command has
+#: returned, and after Python has put back SIGINT's default action.
+AT_EXIT = """
+import os
+import signal
+import sys
+from pushsim.cli import main
+
+
+class PressAtTeardown:
+    def __init__(self):
+        self.press = lambda: os.kill(os.getpid(), signal.SIGINT)
+
+    def __del__(self):
+        self.press()
+
+
+_press = PressAtTeardown()
+sys.argv[0] = "pushsim"
+main()
+"""
+
+
+@pytest.mark.parametrize("command", sorted(WRITERS))
+def test_sigint_after_the_last_file_is_written_is_ignored(
+    command: str, scenario: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = [command, str(scenario), *WRITERS[command], "--out", str(out)]
+    code, text, err = _pressed_after(LAST[command], [installed("pushsim"), *args])
+    assert code == 0, err
+    assert text.strip() and f"wrote {out / LAST[command]}" in err
+    assert "stopped" not in err and "Aborted" not in err
+
+
+def test_sigint_as_the_finished_command_exits_is_ignored(
+    scenario: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ["run", str(scenario), "-r", "2", "--out", str(out)]
+    done = subprocess.run(
+        [sys.executable, "-c", AT_EXIT, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=BOUND,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"wrote {out / LAST['run']}" in done.stderr
+    assert "stopped" not in done.stderr

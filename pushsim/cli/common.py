@@ -2,14 +2,18 @@
 
 Exit codes: 0 success; 1 bad input (every fault is printed, never a
 traceback); 2 a usage error (an unknown option, a missing argument); 130
-stopped by Ctrl-C, after a line that says what was done.
+stopped by Ctrl-C, after a line that says what was done. A Ctrl-C that
+comes once a command has printed and written everything stops nothing, and
+is ignored: the command ends as it would have.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -72,17 +76,87 @@ def user_errors() -> Iterator[None]:
 INTERRUPTED = 130
 
 
+class Stop:
+    """How far a command has got, for the line that a Ctrl-C ends it with.
+
+    ``doing`` ends the sentence "stopped by Ctrl-C ...": where the command
+    was and what it had printed and written. :meth:`writing` and
+    :meth:`finish` move it on; a command sets ``doing`` for its other steps.
+    """
+
+    def __init__(self, doing: str) -> None:
+        self.doing = doing
+        self.folder: Path | None = None
+
+    def writing(self, folder: Path) -> None:
+        """The command writes into ``folder`` now, everything printed."""
+        self.folder = folder
+        self.doing = f"while writing into {folder}: its files may be incomplete"
+
+    def deliver(
+        self,
+        what: str,
+        show: Callable[[], None],
+        write: Callable[[], list[Path]] | None,
+    ) -> None:
+        """Print ``what`` by ``show()``, write its files by ``write()``, then finish.
+
+        The paths written are listed last, once Ctrl-C can no longer stop
+        anything.
+        """
+        self.doing = f"while printing {what}: nothing written"
+        show()
+        written = [] if write is None else write()
+        self.finish()
+        for path in written:
+            stderr.print(f"wrote {path}", markup=False)
+
+    def finish(self) -> None:
+        """Everything is printed and written: Ctrl-C is ignored from now on.
+
+        Nothing is left to stop. Acted on, a Ctrl-C would turn the finished
+        command into a failure: exit 130, or, as the interpreter shuts down,
+        a kill by the signal without a word. Only the main thread can set
+        it; :class:`_Commands` says how long it lasts.
+        """
+        where = "" if self.folder is None else f" and written into {self.folder}"
+        self.doing = f"after everything was printed{where}: nothing is missing"
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @contextmanager
-def stopped_by_ctrl_c(done: Callable[[], str]) -> Iterator[None]:
-    """Ctrl-C ends the command with exit 130 and one line: ``done()``, what was done."""
+def stopped_by_ctrl_c(stop: Stop) -> Iterator[Stop]:
+    """Ctrl-C ends the command with exit 130 and one line: what ``stop`` says."""
     try:
-        yield
+        yield stop
     except KeyboardInterrupt:
-        stderr.print(f"stopped by Ctrl-C {done()}", markup=False)
+        stderr.print(f"stopped by Ctrl-C {stop.doing}", markup=False)
         sys.exit(INTERRUPTED)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The ``pushsim`` group, which gives Ctrl-C back its handler as it returns.
+
+    Called without arguments, it runs the process's own command line (the
+    ``pushsim`` script): a Ctrl-C ignored then stays ignored until the process
+    has ended. Called with them (a test, a notebook), it puts back the handler
+    it found, so that the caller can be stopped again.
+    """
+
+    def main(self, *args: Any, **options: Any) -> Any:
+        own = (args[0] if args else options.get("args")) is None
+        if own or threading.current_thread() is not threading.main_thread():
+            return super().main(*args, **options)
+        previous = signal.getsignal(signal.SIGINT)
+        try:
+            return super().main(*args, **options)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pushsim")
 def main() -> None:
     """Queueing simulation and capacity planning for message-push systems."""

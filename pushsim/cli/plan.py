@@ -15,6 +15,7 @@ import click
 from rich.table import Table
 
 from pushsim.cli.common import (
+    Stop,
     ensure_folder,
     main,
     stderr,
@@ -224,33 +225,24 @@ def _progress(text: str) -> None:
     stderr.print(f"simulating {text}", markup=False, highlight=False)
 
 
-class _Done:
-    """What the plan has done, for the line that Ctrl-C ends the command with."""
+class _Done(Stop):
+    """How far the plan has got, for the line that Ctrl-C ends the command with."""
 
     def __init__(self) -> None:
-        self.points: list[str] = []
-        self.writing: Path | None = None
+        super().__init__("before the plan was finished: nothing printed or written")
+        self.simulated = 0
 
     def progress(self, text: str) -> None:
         """Note a point about to be simulated (and show it on a terminal)."""
-        self.points.append(text)
-        if stderr.is_terminal:
-            _progress(text)
-
-    def text(self) -> str:
-        if self.writing is not None:
-            return (
-                f"while writing the report into {self.writing}: the plan printed is "
-                "whole, the report may be incomplete"
-            )
-        if not self.points:
-            return "before the plan was finished: nothing printed or written"
-        before = len(self.points) - 1
-        return (
-            f"before the plan was finished, while simulating {self.points[-1]} "
+        before = self.simulated
+        self.simulated += 1
+        self.doing = (
+            f"before the plan was finished, while simulating {text} "
             f"({before} simulation{'' if before == 1 else 's'} finished before it): "
             "nothing printed or written"
         )
+        if stderr.is_terminal:
+            _progress(text)
 
 
 @main.command()
@@ -311,12 +303,15 @@ def plan(
     within: str,
     out: Path | None,
 ) -> None:
-    """Plan capacity: the fewest consumers meeting the SLOs, the highest load, or a day."""
+    """Plan capacity: the fewest consumers meeting the SLOs, the highest load, or a day.
+
+    Ctrl-C stops it, exit 130, with a line that says how far it got. Once
+    everything is printed and written, Ctrl-C is ignored.
+    """
     from pushsim.scenario import load_scenario
 
-    command = shlex.join(["pushsim", *sys.argv[1:]])
     done = _Done()
-    with user_errors(), stopped_by_ctrl_c(done.text):
+    with user_errors(), stopped_by_ctrl_c(done):
         model = load_scenario(scenario)
         if not slos and not model.experiment.slo:
             raise PushsimError(
@@ -333,35 +328,77 @@ def plan(
             "seed": seed,
             "confidence": confidence,
         }
-        given = {**common, "vary": vary, "bounds": bounds}
-        given["max_replications"] = max_replications
-        with _named_as_options({k: v for k, v in given.items() if v is not None}):
-            if _is_day(model, vary, day):
-                _one_value_options(
-                    bounds=bounds,
-                    max_replications=max_replications,
-                    headroom=not headroom,
-                )
-                queue = _day_queue(vary)
-                result = _day(
-                    model, common, queue=queue, within=within, chosen=day is None
-                )
-            else:
-                result = _constant(
-                    model,
-                    common,
-                    vary=vary,
-                    bounds=_bounds(bounds),
-                    headroom=headroom,
-                    max_replications=max_replications,
-                    progress=done.progress,
-                )
-        if out is not None:
-            from pushsim.plan.document import write_report
+        result = _make(
+            model,
+            common,
+            done,
+            vary=vary,
+            bounds=bounds,
+            max_replications=max_replications,
+            headroom=headroom,
+            day=day,
+            within=within,
+        )
+        done.deliver(
+            "the plan",
+            lambda: _show(result),
+            None if out is None else lambda: _write(result, out, seed, done),
+        )
 
-            done.writing = out
-            for path in write_report(result, out, command=command):
-                stderr.print(f"wrote {path}", markup=False)
+
+def _make(
+    model: Any,
+    common: dict[str, Any],
+    done: _Done,
+    *,
+    vary: str | None,
+    bounds: str | None,
+    max_replications: int | None,
+    headroom: bool,
+    day: bool | None,
+    within: str,
+) -> Any:
+    """The plan asked for: a day plan, or a plan of one value."""
+    given = {**common, "vary": vary, "bounds": bounds}
+    given["max_replications"] = max_replications
+    with _named_as_options({k: v for k, v in given.items() if v is not None}):
+        if _is_day(model, vary, day):
+            _one_value_options(
+                bounds=bounds, max_replications=max_replications, headroom=not headroom
+            )
+            queue = _day_queue(vary)
+            return _day(model, common, queue=queue, within=within, chosen=day is None)
+        return _constant(
+            model,
+            common,
+            vary=vary,
+            bounds=_bounds(bounds),
+            headroom=headroom,
+            max_replications=max_replications,
+            progress=done.progress,
+        )
+
+
+def _show(result: Any) -> None:
+    """The answer first, then the schedule beside its check, or the evidence."""
+    from pushsim.plan import DayPlan
+
+    if isinstance(result, DayPlan):
+        stdout.print(_facts(f"day plan for {result.scenario.name}", result.answer()))
+        stdout.print(_day_table(result))
+        return
+    stdout.print(_facts(f"plan for {result.scenario.name}", result.answer()))
+    stdout.print(_evidence(result))
+    _notes(result.notes)
+
+
+def _write(result: Any, folder: Path, seed: int | None, done: Stop) -> list[Path]:
+    """The report and the tables, written into ``folder``."""
+    done.writing(folder)
+    from pushsim.plan.document import write_report
+
+    command = shlex.join(["pushsim", *sys.argv[1:]])
+    return write_report(result, folder, command=command, seed=seed)
 
 
 def _one_value_options(**given: Any) -> None:
@@ -380,7 +417,7 @@ def _one_value_options(**given: Any) -> None:
 def _day(
     model: Any, common: dict[str, Any], *, queue: str | None, within: str, chosen: bool
 ) -> Any:
-    """The day plan, printed: the answer, then the schedule beside its check."""
+    """The day plan, with advice where the plan was chosen for the user."""
     from pushsim.plan import plan_day
 
     try:
@@ -393,8 +430,6 @@ def _day(
                 f"{error}; give --constant to plan one count for the whole run"
             ) from None
         raise
-    stdout.print(_facts(f"day plan for {model.name}", result.answer()))
-    stdout.print(_day_table(result))
     return result
 
 
@@ -405,11 +440,7 @@ def _constant(
     progress: Callable[[str], None],
     **options: Any,
 ) -> Any:
-    """The plan of one value, printed: the answer, then the evidence and notes."""
+    """The plan of one value."""
     from pushsim.plan import plan as make_plan
 
-    result = make_plan(model, progress=progress, **common, **options)
-    stdout.print(_facts(f"plan for {model.name}", result.answer()))
-    stdout.print(_evidence(result))
-    _notes(result.notes)
-    return result
+    return make_plan(model, progress=progress, **common, **options)

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from pushsim.cli.common import (
     INTERRUPTED,
+    Stop,
     cell,
     ensure_folder,
     main,
@@ -169,13 +170,14 @@ def run(
     """Simulate one operating point and print its measures.
 
     Ctrl-C stops it: the replications finished are printed and written,
-    marked partial, and the command exits 130.
+    marked partial, and the command exits 130. Once everything is printed
+    and written, Ctrl-C is ignored.
     """
     from pushsim.scenario import load_scenario
     from pushsim.simulate import simulate, with_overrides
 
-    done = ["before any replication finished: nothing printed or written"]
-    with user_errors(), stopped_by_ctrl_c(lambda: done[0]):
+    stop = Stop("before any replication finished: nothing printed or written")
+    with user_errors(), stopped_by_ctrl_c(stop):
         model = with_overrides(
             load_scenario(scenario), replications=replications, seed=seed
         )
@@ -184,25 +186,32 @@ def run(
         show_bar = fmt == "table" and stderr.is_terminal
         with progress_bar(model.experiment.replications, show_bar) as progress:
             result = simulate(model, progress=progress, stoppable=True)
-        done[0] = "while printing the result: nothing written"
-        if fmt == "json":
-            click.echo(result.to_json())
-        else:
-            _print_table(result)
-        if result.partial:
-            _partial_line(result, model.experiment.replications, fmt)
-        if out is not None:
-            from pushsim.result_report import write_run_report
-
-            done[0] = f"while writing into {out}: its files may be incomplete"
-            command = shlex.join(["pushsim", *sys.argv[1:]])
-            written = _write(result, out) + write_run_report(
-                result, out, command=command
-            )
-            for path in written:
-                stderr.print(f"wrote {path}", markup=False)
+        stop.deliver(
+            "the result",
+            lambda: _show(result, model.experiment.replications, fmt),
+            None if out is None else lambda: _write_all(result, out, stop),
+        )
     if result.partial:
         sys.exit(INTERRUPTED)
+
+
+def _show(result: Any, asked: int, fmt: str) -> None:
+    """The result as a table or as JSON, said to be partial if it is."""
+    if fmt == "json":
+        click.echo(result.to_json())
+    else:
+        _print_table(result)
+    if result.partial:
+        _partial_line(result, asked, fmt)
+
+
+def _write_all(result: Any, folder: Path, stop: Stop) -> list[Path]:
+    """The result's files and its report, written into ``folder``."""
+    stop.writing(folder)
+    from pushsim.result_report import write_run_report
+
+    command = shlex.join(["pushsim", *sys.argv[1:]])
+    return _write(result, folder) + write_run_report(result, folder, command=command)
 
 
 def _partial_line(result: Any, asked: int, fmt: str) -> None:

@@ -12,6 +12,8 @@ import click
 from rich.table import Table
 
 from pushsim.cli.common import (
+    INTERRUPTED,
+    Stop,
     ensure_folder,
     main,
     progress_bar,
@@ -116,13 +118,18 @@ def sweep(
     scheduler: str | None,
     out: Path | None,
 ) -> None:
-    """Run a scenario over a range of loads (or of a field) and read its curves."""
+    """Run a scenario over a range of loads (or of a field) and read its curves.
+
+    Ctrl-C stops it: the runs finished are printed and written, marked
+    partial, and the command exits 130. Once everything is printed and
+    written, Ctrl-C is ignored.
+    """
     from pushsim.scenario import load_scenario
     from pushsim.simulate import with_overrides
     from pushsim.sweep import run_sweep
-    from pushsim.sweep.document import answers, write_sweep_report
 
-    with user_errors():
+    stop = Stop("before any run finished: nothing printed or written")
+    with user_errors(), stopped_by_ctrl_c(stop):
         values = _values(values_text)
         if values is not None and vary is None:
             vary = "load"
@@ -131,8 +138,7 @@ def sweep(
         )
         if out is not None:
             ensure_folder(out, "--out")
-        stopped = stopped_by_ctrl_c(lambda: "before any run finished: nothing to write")
-        with progress_bar(None, stderr.is_terminal, "runs") as progress, stopped:
+        with progress_bar(None, stderr.is_terminal, "runs") as progress:
             result = run_sweep(
                 model,
                 vary=vary,
@@ -142,13 +148,29 @@ def sweep(
                 scheduler=scheduler,
                 progress=progress,
             )
-        stdout.print(_table(result))
-        for label, text in answers(result):
-            stdout.print(f"{label}: {text}", markup=False)
-        if out is not None:
-            command = shlex.join(["pushsim", *sys.argv[1:]])
-            for path in write_sweep_report(result, out, command=command):
-                stderr.print(f"wrote {path}", markup=False)
+        stop.deliver(
+            "the results",
+            lambda: _show(result),
+            None if out is None else lambda: _write(result, out, stop),
+        )
         if result.partial:
             stderr.print("stopped: the results above are partial", markup=False)
-            sys.exit(130)
+            sys.exit(INTERRUPTED)
+
+
+def _show(result: Any) -> None:
+    """The table of the points, then the answers read from the curves."""
+    from pushsim.sweep.document import answers
+
+    stdout.print(_table(result))
+    for label, text in answers(result):
+        stdout.print(f"{label}: {text}", markup=False)
+
+
+def _write(result: Any, folder: Path, stop: Stop) -> list[Path]:
+    """The report and the result files, written into ``folder``."""
+    stop.writing(folder)
+    from pushsim.sweep.document import write_sweep_report
+
+    command = shlex.join(["pushsim", *sys.argv[1:]])
+    return write_sweep_report(result, folder, command=command)

@@ -5,19 +5,24 @@ step past it, headroom, utilisation, cost), the rule that decided each
 point, a figure of each SLO's metric around the chosen value with theory,
 and the table of every point judged. For a :class:`DayPlan`: the key facts,
 the method, the schedules beside each interval's check, and figures of the
-staffing and of each SLO by interval.
+staffing and of each SLO by interval. Beside the report, the tables as CSV
+and, with the answer and what made the plan, as JSON (:func:`plan_json`).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from pushsim import __version__
 from pushsim.plan._dayrecord import DayPlan, clock
 from pushsim.plan._record import Plan
 from pushsim.plan.figures import day_check, day_staffing, plan_curve
 
-__all__ = ["RULE", "report", "write_report"]
+__all__ = ["RULE", "plan_json", "report", "write_report"]
 
 #: The decision rule, as the report states it.
 RULE = (
@@ -42,12 +47,16 @@ _DAY_METHOD = (
 )
 
 
-def _plan_report(plan: Plan, command: str) -> Any:
+def _plan_report(plan: Plan, command: str, seed: int | None) -> Any:
     from pushsim.report import Report
 
     title = f"Plan for {plan.scenario.name}: {plan.vary}"
     document = Report(
-        title, scenario=plan.scenario, command=command, replications=plan.replications
+        title,
+        scenario=plan.scenario,
+        command=command,
+        seed=seed,
+        replications=plan.replications,
     )
     document.answer(plan.answer())
     document.text(RULE.format(level=plan.confidence))
@@ -81,12 +90,16 @@ def _plan_report(plan: Plan, command: str) -> Any:
     return document
 
 
-def _day_report(day: DayPlan, command: str) -> Any:
+def _day_report(day: DayPlan, command: str, seed: int | None) -> Any:
     from pushsim.report import Report
 
     title = f"Day plan for {day.scenario.name}: consumers of {day.queue}"
     document = Report(
-        title, scenario=day.scenario, command=command, replications=day.replications
+        title,
+        scenario=day.scenario,
+        command=command,
+        seed=seed,
+        replications=day.replications,
     )
     document.answer(day.answer())
     current = "current" in day.schedules
@@ -122,28 +135,84 @@ def _day_report(day: DayPlan, command: str) -> Any:
     return document
 
 
-def report(result: Plan | DayPlan, *, command: str = "") -> Any:
-    """The :class:`pushsim.report.Report` of a plan or a day plan."""
+def report(
+    result: Plan | DayPlan, *, command: str = "", seed: int | None = None
+) -> Any:
+    """The :class:`pushsim.report.Report` of a plan or a day plan.
+
+    ``seed`` is the one the plan ran with where it overrode the scenario's.
+    """
     if isinstance(result, DayPlan):
-        return _day_report(result, command)
-    return _plan_report(result, command)
+        return _day_report(result, command, seed)
+    return _plan_report(result, command, seed)
+
+
+def plan_json(
+    result: Plan | DayPlan, *, command: str = "", seed: int | None = None
+) -> str:
+    """The plan's answer and tables as a JSON document, with what made them.
+
+    A plan gives its table (``plan.csv``) as ``rows``; a day plan its
+    schedule (``schedule.csv``) and its check (``check.csv``, or null when
+    the day was not simulated). A missing figure is null, infinity "inf".
+    """
+    document: dict[str, Any] = {
+        "kind": "day plan" if isinstance(result, DayPlan) else "plan",
+        "scenario": result.scenario.name,
+        "seed": result.scenario.seed if seed is None else seed,
+        "replications": result.replications,
+        "confidence": result.confidence,
+        "command": command,
+        "version": __version__,
+        "answer": dict(result.answer()),
+    }
+    if isinstance(result, DayPlan):
+        document["queue"] = result.queue
+        document["schedule"] = _rows(result.table())
+        document["check"] = None if result.check is None else _rows(result.check)
+    else:
+        document["vary"] = result.vary
+        document["value"] = _json_ready(result.value)
+        document["rows"] = _rows(result.summary)
+    return json.dumps(document, indent=2, allow_nan=False)
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {key: _json_ready(value) for key, value in row.items()}
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+def _json_ready(value: Any) -> Any:
+    """As a run's JSON has it, and pandas' missing value (NA) as null too."""
+    from pushsim.result import _json_value
+
+    if value is pd.NA:
+        return None
+    return _json_value(value)
 
 
 def write_report(
-    result: Plan | DayPlan, folder: Path, *, command: str = ""
+    result: Plan | DayPlan,
+    folder: Path,
+    *,
+    command: str = "",
+    seed: int | None = None,
 ) -> list[Path]:
-    """Write the report and the tables as CSV into ``folder``; the paths written."""
-    document = report(result, command=command)
-    written: list[Path] = document.write(folder)
+    """Write the report, the tables as CSV and ``plan.json``; the paths written."""
+    from pushsim.report import _write
+
+    written: list[Path] = report(result, command=command, seed=seed).write(folder)
     if isinstance(result, DayPlan):
-        path = folder / "schedule.csv"
-        result.table().to_csv(path, index=False)
-        written.append(path)
+        written.append(folder / "schedule.csv")
+        result.table().to_csv(written[-1], index=False)
         if result.check is not None:
             written.append(folder / "check.csv")
             result.check.to_csv(written[-1], index=False)
     else:
-        path = folder / "plan.csv"
-        result.summary.to_csv(path, index=False)
-        written.append(path)
+        written.append(folder / "plan.csv")
+        result.summary.to_csv(written[-1], index=False)
+    written.append(folder / "plan.json")
+    _write(written[-1], plan_json(result, command=command, seed=seed) + "\n")
     return written

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from pushsim import __version__ as pushsim_version
 from pushsim.cli import main
 from pushsim.theory import required_servers
 from tests.conftest import ROOT, SCENARIOS, installed, station
@@ -71,17 +75,80 @@ def test_plan_out_writes_the_report_and_the_table(
         "--no-headroom",
         "--cost",
         "0.5",
+        "--seed",
+        "7",
         "--out",
         str(out),
     )
     assert done.exit_code == 0, done.output
-    for name in ("report.html", "report.md", "slo-1.png", "plan.csv"):
+    for name in ("report.html", "report.md", "slo-1.png", "plan.csv", "plan.json"):
         assert (out / name).is_file(), name
     table = pd.read_csv(out / "plan.csv")
     assert set(table.source) == {"simulation", "theory"}
     text = (out / "report.md").read_text()
     assert "consumers needed" in text and "How this was made" in text
     assert "shrinks as 1/sqrt(n)" in text
+    assert "- **seed**: 7\n" in text  # the seed the plan ran with, not the file's
+
+
+def test_plan_json_holds_the_answer_and_the_rows_of_plan_csv(
+    mmc_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    args = ["--slo", "wait_mean<=5ms", "--no-headroom", "-r", "3", "--seed", "7"]
+    done = invoke("plan", str(mmc_file), *args, "--out", str(out))
+    assert done.exit_code == 0, done.output
+    document = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert document["kind"] == "plan" and document["scenario"] == "station"
+    assert document["seed"] == 7 and document["replications"] == 3
+    assert document["command"].startswith("pushsim")
+    assert document["version"] == pushsim_version
+    assert document["vary"] == "queues.q.consumers.count"
+    assert document["answer"]["consumers needed"] == str(document["value"])
+    assert document["answer"]["consumers needed"] == _fact(
+        done.stdout, "consumers needed"
+    )
+    _same_rows(document["rows"], pd.read_csv(out / "plan.csv"))
+    theory = [row for row in document["rows"] if row["source"] == "theory"]
+    assert theory and all(row["ci_low"] is None for row in theory)  # NaN
+    assert all(row["replications_needed"] is None for row in theory)  # pandas NA
+
+
+def test_plan_json_values_are_valid_json() -> None:
+    from pushsim.plan.document import _rows
+
+    frame = pd.DataFrame(
+        {
+            "count": pd.array([3, None], dtype="Int64"),
+            "mean": [np.float64("nan"), np.float64("inf")],
+            "numpy": pd.Series([np.int64(4), np.bool_(True)], dtype=object),
+        }
+    )
+    rows = json.loads(json.dumps(_rows(frame), allow_nan=False))
+    assert rows == [
+        {"count": 3, "mean": None, "numpy": 4},
+        {"count": None, "mean": "inf", "numpy": True},
+    ]
+
+
+def _same_rows(rows: list[dict[str, Any]], table: pd.DataFrame) -> None:
+    """The JSON rows hold the CSV's: the same columns in order, the same values."""
+    assert len(rows) == len(table) > 0
+    for row, expected in zip(rows, table.to_dict(orient="records"), strict=True):
+        assert list(row) == list(expected)
+        for key, value in row.items():
+            _same_value(value, expected[key], key)
+
+
+def _same_value(value: Any, expected: Any, key: str) -> None:
+    if value is None or value == "":  # no figure, or no text: an empty CSV cell
+        assert pd.isna(expected), key
+    elif value in ("inf", "-inf") and isinstance(expected, float):
+        assert expected == float(value), key
+    elif isinstance(value, float):
+        assert value == pytest.approx(expected, rel=1e-12), key
+    else:
+        assert value == expected, key
 
 
 def test_a_profile_gets_a_plan_per_interval(tmp_path: Path) -> None:
@@ -104,6 +171,13 @@ def test_a_profile_gets_a_plan_per_interval(tmp_path: Path) -> None:
     first = next(line for line in report.splitlines() if line.startswith("| 0 |"))
     per_hour = float(first.split(" | ")[shown])
     assert per_hour == pytest.approx(schedule.arrival_rate[0] * 3600, rel=1e-3)
+    document = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert document["kind"] == "day plan" and document["queue"] == "render"
+    assert document["replications"] == 2
+    assert document["answer"]["intervals"] == _fact(done.stdout, "intervals")
+    assert "check of the naive plan" in document["answer"]
+    _same_rows(document["schedule"], schedule)
+    _same_rows(document["check"], pd.read_csv(out / "check.csv"))
 
 
 def test_the_installed_command_refuses_bad_input_without_a_traceback(

@@ -342,7 +342,7 @@ def plan(
         done.deliver(
             "the plan",
             lambda: _show(result),
-            None if out is None else lambda: _write(result, out, seed, done),
+            None if out is None else lambda: _write(result, out, done),
         )
 
 
@@ -392,13 +392,13 @@ def _show(result: Any) -> None:
     _notes(result.notes)
 
 
-def _write(result: Any, folder: Path, seed: int | None, done: Stop) -> list[Path]:
+def _write(result: Any, folder: Path, done: Stop) -> list[Path]:
     """The report and the tables, written into ``folder``."""
     done.writing(folder)
     from pushsim.plan.document import write_report
 
     command = shlex.join(["pushsim", *sys.argv[1:]])
-    return write_report(result, folder, command=command, seed=seed)
+    return write_report(result, folder, command=command)
 
 
 def _one_value_options(**given: Any) -> None:

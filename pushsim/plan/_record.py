@@ -15,6 +15,7 @@ from pushsim.plan._facts import answer
 from pushsim.plan._rule import FAIL, INCONCLUSIVE, PASS, combined
 from pushsim.scenario import Scenario
 from pushsim.scenario.slo import SLO
+from pushsim.simulate import with_overrides
 from pushsim.theory import offered_load, predict
 
 if TYPE_CHECKING:
@@ -174,7 +175,8 @@ class Plan:
                     "interval"
                 )
         return cls(
-            scenario=goal.scenario,
+            # the scenario as planned: its own, with the seed the plan ran with
+            scenario=with_overrides(goal.scenario, seed=goal.seed),
             vary=goal.name,
             value=value,
             slos=goal.slos,

@@ -47,7 +47,7 @@ _DAY_METHOD = (
 )
 
 
-def _plan_report(plan: Plan, command: str, seed: int | None) -> Any:
+def _plan_report(plan: Plan, command: str) -> Any:
     from pushsim.report import Report
 
     title = f"Plan for {plan.scenario.name}: {plan.vary}"
@@ -55,7 +55,6 @@ def _plan_report(plan: Plan, command: str, seed: int | None) -> Any:
         title,
         scenario=plan.scenario,
         command=command,
-        seed=seed,
         replications=plan.replications,
     )
     document.answer(plan.answer())
@@ -90,7 +89,7 @@ def _plan_report(plan: Plan, command: str, seed: int | None) -> Any:
     return document
 
 
-def _day_report(day: DayPlan, command: str, seed: int | None) -> Any:
+def _day_report(day: DayPlan, command: str) -> Any:
     from pushsim.report import Report
 
     title = f"Day plan for {day.scenario.name}: consumers of {day.queue}"
@@ -98,7 +97,6 @@ def _day_report(day: DayPlan, command: str, seed: int | None) -> Any:
         title,
         scenario=day.scenario,
         command=command,
-        seed=seed,
         replications=day.replications,
     )
     document.answer(day.answer())
@@ -135,21 +133,14 @@ def _day_report(day: DayPlan, command: str, seed: int | None) -> Any:
     return document
 
 
-def report(
-    result: Plan | DayPlan, *, command: str = "", seed: int | None = None
-) -> Any:
-    """The :class:`pushsim.report.Report` of a plan or a day plan.
-
-    ``seed`` is the one the plan ran with where it overrode the scenario's.
-    """
+def report(result: Plan | DayPlan, *, command: str = "") -> Any:
+    """The :class:`pushsim.report.Report` of a plan or a day plan."""
     if isinstance(result, DayPlan):
-        return _day_report(result, command, seed)
-    return _plan_report(result, command, seed)
+        return _day_report(result, command)
+    return _plan_report(result, command)
 
 
-def plan_json(
-    result: Plan | DayPlan, *, command: str = "", seed: int | None = None
-) -> str:
+def plan_json(result: Plan | DayPlan, *, command: str = "") -> str:
     """The plan's answer and tables as a JSON document, with what made them.
 
     A plan gives its table (``plan.csv``) as ``rows``; a day plan its
@@ -159,7 +150,7 @@ def plan_json(
     document: dict[str, Any] = {
         "kind": "day plan" if isinstance(result, DayPlan) else "plan",
         "scenario": result.scenario.name,
-        "seed": result.scenario.seed if seed is None else seed,
+        "seed": result.scenario.seed,
         "replications": result.replications,
         "confidence": result.confidence,
         "command": command,
@@ -198,12 +189,11 @@ def write_report(
     folder: Path,
     *,
     command: str = "",
-    seed: int | None = None,
 ) -> list[Path]:
     """Write the report, the tables as CSV and ``plan.json``; the paths written."""
     from pushsim.report import _write
 
-    written: list[Path] = report(result, command=command, seed=seed).write(folder)
+    written: list[Path] = report(result, command=command).write(folder)
     if isinstance(result, DayPlan):
         written.append(folder / "schedule.csv")
         result.table().to_csv(written[-1], index=False)
@@ -214,5 +204,5 @@ def write_report(
         written.append(folder / "plan.csv")
         result.summary.to_csv(written[-1], index=False)
     written.append(folder / "plan.json")
-    _write(written[-1], plan_json(result, command=command, seed=seed) + "\n")
+    _write(written[-1], plan_json(result, command=command) + "\n")
     return written

@@ -126,7 +126,9 @@ class _Points:
         scenario = self.goal.at(key[0], factor=key[1])
         label = _label(self.goal, *key)
         runs: list[Run] = []
-        for _ in range(_ROUNDS):
+        # Each round runs more replications than the last, up to the budget,
+        # so the loop ends.
+        while True:
             if self.progress is not None:
                 self.progress(
                     f"{label}: {scenario.experiment.replications} replications"
@@ -147,10 +149,6 @@ class _Points:
                 break
             scenario = with_overrides(scenario, replications=wanted)
         return judged
-
-
-#: How many times a point too close to call is simulated again with more replications.
-_ROUNDS = 3
 
 
 class _NoTheory(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from scipy import stats
 
@@ -263,3 +264,35 @@ def test_by_default_a_close_point_gets_up_to_four_times_the_replications() -> No
     assert planned.value == 5 and planned.decided
     assert planned.next_point is not None and planned.next_point.verdict == "fail"
     assert len([r for c, r in engine.calls if c == 4]) >= more
+
+
+def _drifting_wait(count: int, replication: int) -> float:
+    # At 4 consumers the waits scatter around 1.12 s, near the 1 s limit, so
+    # the replications the rule names move as more are run.
+    if count != 4:
+        return _fake_wait(count, replication)
+    return 1.12 + float(np.random.default_rng(replication).normal(0.0, 0.35))
+
+
+def test_a_close_point_is_run_again_until_decided_or_past_the_budget() -> None:
+    engine = WaitEngine(_drifting_wait)
+    said: list[str] = []
+    planned = plan(
+        _fake_scenario(),
+        slo="wait_mean <= 1s",
+        engine=engine,
+        headroom=False,
+        max_replications=200,
+        progress=said.append,
+    )
+    runs = sorted(r for c, r in engine.calls if c == 4)
+    assert runs == list(range(len(runs)))  # each replication ran once
+    point = planned.next_point
+    assert point is not None and point.replications == len(runs)
+    if point.verdict == "inconclusive":
+        needed = point.replications_to_decide()
+        assert needed is None or needed > 200
+    # the rounds it took at 4 consumers, each with more replications
+    rounds = [int(line.split(": ")[1].split()[0]) for line in said if "= 4 " in line]
+    assert rounds == sorted(set(rounds)) and rounds[-1] == point.replications
+    assert len(rounds) > 3, rounds

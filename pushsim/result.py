@@ -240,13 +240,19 @@ class Result:
 
     def _changes_over_time(self) -> str:
         """What in the scenario changes over time, or '' if nothing does."""
-        for name, producer in self.scenario.producers.items():
-            if producer.arrivals.process in ("profile", "trace"):
-                return f"producer {name}'s rate follows a {producer.arrivals.process}"
-        for name, queue in self.scenario.queues.items():
-            if queue.consumers.staffing is not None:
-                return f"queue {name}'s consumer count follows a schedule"
-        return ""
+        parts = [
+            f"the rate of producer {name} follows a profile"
+            for name, producer in self.scenario.producers.items()
+            if producer.arrivals.process == "profile"
+            and len(set(producer.arrivals.rates)) > 1
+        ]
+        parts += [
+            f"the consumer count of queue {name} follows a schedule"
+            for name, queue in self.scenario.queues.items()
+            if queue.consumers.staffing is not None
+            and queue.consumers.staffing.constant is None
+        ]
+        return " and ".join(parts)
 
     @cached_property
     def prediction(self) -> Any:

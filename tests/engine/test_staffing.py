@@ -269,12 +269,22 @@ def test_a_single_replication_of_a_schedule_says_what_its_intervals_lack() -> No
         row = result.summary.set_index(["node", "metric"]).loc[("q", "utilisation")]
     said = [str(w.message) for w in caught]
     assert any(
-        m.startswith("queue q's consumer count follows a schedule, but batch means")
+        m.startswith("the consumer count of queue q follows a schedule, but batch")
         for m in said
     ), said
     assert any(m.startswith("no interval for q.utilisation") for m in said), said
     assert math.isnan(row.ci_low) and 0.8 < row["mean"] < 1.0
     assert result.notes == said
+
+
+def test_a_single_replication_of_a_schedule_that_never_changes_warns_of_nothing() -> (
+    None
+):
+    data = station(720.0, 0.01, 10, seed=3)
+    data["experiment"] = {"duration": 60.0, "warmup": 0, "replications": 1}
+    result = pushsim.simulate(_with_count(data, _schedule([10, 10, 10], 10.0)))
+    assert not math.isnan(result.interval("q", "utilisation").low)
+    assert result.notes == []
 
 
 def test_several_replications_of_a_schedule_warn_of_nothing() -> None:
@@ -385,3 +395,23 @@ def test_a_plan_can_vary_one_interval_of_a_schedule_but_not_the_schedule() -> No
         pushsim.PushsimError, match="the count is a schedule by interval"
     ):
         plan(scenario, vary=path, slo="p99 <= 1min")
+
+
+def test_a_single_replication_names_everything_that_changes_over_time() -> None:
+    data = station(720.0, 0.01, 10, seed=3)
+    data["producers"]["src"]["arrivals"] = {
+        "process": "profile",
+        "interval": "10s",
+        "rates": ["500/s", "700/s"],
+    }
+    data["experiment"] = {"duration": 60.0, "warmup": 0, "replications": 1}
+    with pytest.warns(pushsim.PushsimWarning) as caught:
+        result = pushsim.simulate(_with_count(data, _schedule([9, 12], 10.0)))
+        assert len(result.summary)  # the intervals are made here
+    assert any(
+        str(w.message).startswith(
+            "the rate of producer src follows a profile and the consumer count of "
+            "queue q follows a schedule, but batch means assume a steady system"
+        )
+        for w in caught
+    ), [str(w.message) for w in caught]

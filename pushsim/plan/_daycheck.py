@@ -32,7 +32,7 @@ import pandas as pd
 
 from pushsim.engines.base import Outcome
 from pushsim.errors import PushsimError, PushsimWarning
-from pushsim.measures import Prepared, prepare, window_metrics
+from pushsim.measures import Prepared, prepare, unit_of, window_metrics
 from pushsim.plan._rule import Estimate, estimate, replications_needed, verdict
 from pushsim.scenario import SYSTEM, Scenario, with_values
 from pushsim.scenario.slo import SLO, percentile_name
@@ -60,6 +60,7 @@ CHECK_COLUMNS = [
     "mean",
     "ci_low",
     "ci_high",
+    "unit",
     "verdict",
     "replications",
     "replications_needed",
@@ -185,6 +186,7 @@ def check_schedule(
                     "mean": est.mean,
                     "ci_low": est.low,
                     "ci_high": est.high,
+                    "unit": unit_of(_label(slo)),
                     "verdict": _verdict(slo, est) if judged else "",
                     "replications": len(known),
                     "replications_needed": replications_needed(slo, est)

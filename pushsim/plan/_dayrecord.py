@@ -165,10 +165,16 @@ class DayPlan:
     def _check_text(self, name: str) -> str:
         verdicts = self.verdicts
         column = verdicts[name]
-        met = int(column.isin([PASS, NO_MESSAGES]).sum())
+        met = int((column == PASS).sum())
+        empty = int((column == NO_MESSAGES).sum())
         failed = verdicts[column == FAIL]
         close = verdicts[column == INCONCLUSIVE]
-        text = f"meets every SLO in {met} of {len(verdicts)} intervals"
+        judged = len(verdicts) - empty
+        text = (
+            f"meets every SLO in {met} of {judged} interval{'' if judged == 1 else 's'}"
+        )
+        if empty:
+            text += f" with messages ({empty} had none)"
         if len(failed):
             text += "; misses in " + ", ".join(clock(s) for s in failed.start)
         reps = self.replications

@@ -240,3 +240,15 @@ def test_an_interval_too_close_to_call_names_the_days_that_would_decide() -> Non
     assert settled["check of the mol plan"] == (
         "meets every SLO in 2 of 2 intervals (3 simulated days, 95% intervals)"
     )
+
+
+def test_intervals_without_messages_are_not_counted_as_meeting_the_slo() -> None:
+    data = _profiled()
+    data["producers"]["src"]["arrivals"]["rates"] = ["0/h", "60/h"]
+    day = plan_day(data, replications=3)
+    assert day.verdicts.set_index("interval").loc[0, "mol"] == "no messages"
+    text = dict(day.answer())["check of the mol plan"]
+    assert (
+        text.startswith("meets every SLO in ")
+        and " of 1 interval with messages (1 had none)" in text
+    )

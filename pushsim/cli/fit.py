@@ -213,9 +213,11 @@ def _show(result: Any) -> None:
         stdout.print(_laws_table("patience (censored)", p.candidates))
     seen = observed_text(trace, result.confidence)
     if seen is not None:
+        *first, last = result.observed_metrics
+        metrics = f"{', '.join(first)} and {last}" if first else last
         stdout.print(
             f"what the log saw: {seen} (a run of the scenario reports its own "
-            "expiry_rate, wait_mean and wait_p80 to set beside these)",
+            f"{metrics} to set beside {'these' if first else 'it'})",
             markup=False,
         )
     if result.peak_in_service is not None:

@@ -46,7 +46,7 @@ from pushsim.fit.laws import (
     candidate_table,
     fit_laws,
 )
-from pushsim.fit.observed import observed_rows, summary_row
+from pushsim.fit.observed import observed_metrics, observed_rows, summary_row
 from pushsim.fit.patience import PatienceFit, fit_patience
 from pushsim.fit.rates import arrival_rates
 from pushsim.fit.trace import Trace, as_trace
@@ -58,6 +58,8 @@ log = logging.getLogger("pushsim.fit")
 
 SUMMARY_COLUMNS = ["quantity", "value", "low", "high", "unit", "method"]
 DAY = 86400.0
+#: Why service values of messages not served are left out.
+_ONLY_SERVED = "only a served message has a service time"
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,11 @@ class Fit:
     def mean_rate(self) -> float:
         """Arrivals per second over the whole table's exposure."""
         return self.arrivals / float(self.rates["exposure_time"].sum())
+
+    @property
+    def observed_metrics(self) -> tuple[str, ...]:
+        """The run metrics that match what the log saw (``expiry_rate``, ...)."""
+        return tuple(observed_metrics(self.trace))
 
     def _repr_html_(self) -> str:
         return str(self.summary.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -224,7 +231,15 @@ def _service(
     frame = trace.messages
     served = frame["outcome"] == "served"
     times = frame.loc[served, "service_time"].dropna().to_numpy()
-    notes: list[str] = []
+    unserved = trace.unserved_services()
+    notes = (
+        [
+            f"{unserved} left out of the service fit and of the most in service at "
+            f"once: {_ONLY_SERVED}"
+        ]
+        if unserved
+        else []
+    )
     if times.size == 0:
         return [], None, times, notes
     zeros = int((times == 0).sum())
@@ -241,9 +256,10 @@ def _service(
             if positive.size == 0
             else f"{positive.size} of its {times.size} service times are > 0"
         )
+        left = f"; {unserved} are left out, as {_ONLY_SERVED}" if unserved else ""
         raise PushsimError(
             f"{trace.source}: column {column!r}: {given}; a service law needs at "
-            f"least {MIN_OBSERVATIONS} positive times to fit"
+            f"least {MIN_OBSERVATIONS} positive times to fit{left}"
         )
     fits = fit_laws(positive, candidates=candidates)
     failed = [f for f in fits if not f.fitted]
@@ -273,7 +289,38 @@ def _patience(
         law=law,
         candidates=candidates,
         confidence=confidence,
+        where=f"{trace.source}: column {trace.columns['wait']!r} (patience)",
     )
+
+
+def _patience_notes(
+    patience: PatienceFit | None, candidates: Sequence[str]
+) -> list[str]:
+    """What the patience fit did with the abandonments after a wait of 0."""
+    if patience is None or not patience.abandoned_at_zero:
+        return []
+    zeros, total = patience.abandoned_at_zero, patience.abandoned
+    counted = (
+        f"{zeros} abandonments after a wait of 0 counted in the exponential patience "
+        f"(all {total} abandonments; they add no time)"
+    )
+    others = [law for law in candidates if law != "exponential"]
+    if total - zeros < MIN_OBSERVATIONS:
+        return [
+            f"{counted}; no other law is fitted, as that needs {MIN_OBSERVATIONS} "
+            f"abandonments after a wait > 0 and there are {total - zeros}"
+        ]
+    if not others:
+        return [counted]
+    return [
+        f"{counted} but left out of the {_listed(others)} fits and of the ranking "
+        f"by AIC, which compares every law on the other {total - zeros} (a law on "
+        "(0, inf) gives a patience of 0 no density)"
+    ]
+
+
+def _listed(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def fit(
@@ -316,7 +363,7 @@ def fit(
     )
     fits, table, times, notes = _service(data, candidates)
     patience_fit = _patience(data, patience, candidates, confidence)
-    notes = [*data.notes, *notes]
+    notes = [*data.notes, *notes, *_patience_notes(patience_fit, candidates)]
     for note in notes:
         log.info("%s: %s", data.source, note)
     return Fit(

@@ -5,7 +5,9 @@ also shows its outputs: how many callers gave up and how long the served
 ones waited. These are set beside the fit so that a run of the fitted
 scenario can be compared with the record, and a gap between them read (a
 consumer count that was not what the log's queue had, patience that is not
-exponential, days that differ).
+exponential, days that differ). Each figure has the run metric it is set
+beside (:data:`RUN_METRICS`), and :func:`observed_metrics` names those of a
+trace, so that a caller names only the metrics the log observed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,20 @@ from scipy import stats
 from pushsim.fit.trace import Trace
 from pushsim.quantities import format_value
 
-__all__ = ["observed_rows", "observed_text", "summary_row"]
+__all__ = [
+    "RUN_METRICS",
+    "observed_metrics",
+    "observed_rows",
+    "observed_text",
+    "summary_row",
+]
+
+#: The metric of a run of the scenario that each observed figure is set beside.
+RUN_METRICS = {
+    "abandoned (observed)": "expiry_rate",
+    "wait mean (observed)": "wait_mean",
+    "wait p80 (observed)": "wait_p80",
+}
 
 
 def observed_rows(trace: Trace, confidence: float = 0.95) -> list[dict[str, Any]]:
@@ -68,6 +83,16 @@ def observed_rows(trace: Trace, confidence: float = 0.95) -> list[dict[str, Any]
             )
         )
     return rows
+
+
+def observed_metrics(trace: Trace) -> list[str]:
+    """The run metrics to set beside what the log saw, one per :func:`observed_rows` row.
+
+    ``expiry_rate`` where the trace has outcomes, ``wait_mean`` and
+    ``wait_p80`` where it also has the waits of served messages; none where
+    it has no outcome.
+    """
+    return [RUN_METRICS[row["quantity"]] for row in observed_rows(trace)]
 
 
 def observed_text(trace: Trace, confidence: float = 0.95) -> str | None:

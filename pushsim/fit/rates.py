@@ -118,8 +118,8 @@ def _windows(
     if observed is None:
         if last <= first:
             raise PushsimError(
-                f"{source}: all {times.size} arrivals are at one instant "
-                f"({first:g}s), so no rate can be measured"
+                f"{source}: all {times.size} arrivals are at one instant, so no "
+                "rate can be measured"
             )
         return np.array([[first, last]])
     try:

@@ -153,9 +153,15 @@ def scenario_mapping(
 ) -> dict[str, Any]:
     """The scenario as a mapping (durations and rates as unit strings)."""
     if fit.service is None:
+        unserved = fit.trace.unserved_services()
         raise PushsimError(
             f"{fit.trace.source}: has no service times of served messages, so no "
-            "service law can be fitted (name the column with --columns service=COLUMN)"
+            "service law can be fitted "
+            + (
+                f"({unserved} are left out, as only a served message has one)"
+                if unserved
+                else "(name the column with --columns service=COLUMN)"
+            )
         )
     queue_spec: dict[str, Any] = {}
     if fit.patience is not None:
@@ -251,6 +257,7 @@ def _candidates(title: str, table: Any) -> list[str]:
             lines.append(f"#   {label}: {row.note}{mark}")
             continue
         mark = "chosen" if row.chosen else f"dAIC {row.delta_aic:.4g}"
+        mark += f"; {row.note}" if row.note else ""
         extra = "" if math.isnan(row.ks) else f", D {row.ks:.3f}, A^2 {row.ad:.3g}"
         lines.append(f"#   {row.parameters}: AIC {row.aic:.7g}{extra} ({mark})")
     return lines
@@ -324,9 +331,12 @@ def _queue_lines(fit: Fit, spec: dict[str, Any], counted: bool) -> list[str]:
     lines = []
     if fit.patience is not None:
         p = fit.patience
+        zeros = (
+            f" ({p.abandoned_at_zero} after a wait of 0)" if p.abandoned_at_zero else ""
+        )
         lines += [
             "    # Patience: right-censored maximum likelihood from "
-            f"{p.abandoned} abandonments and {p.censored} censored waits",
+            f"{p.abandoned} abandonments{zeros} and {p.censored} censored waits",
             f"    #   (the waits of the served); exponential mean {p.mean:.4g}s, "
             f"{100 * fit.confidence:g}% band {p.mean_low:.4g}s to {p.mean_high:.4g}s.",
         ]

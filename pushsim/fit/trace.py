@@ -7,7 +7,8 @@ the role's own name unless ``columns`` maps the role to another column:
   plain seconds, at most :data:`EPOCH_CEILING` either way: a timestamp ends
   on 2262-04-11), ISO timestamps (``2024-03-01T07:13:05``, all with a time
   zone or none: ``Z`` or an offset such as ``+05:00``, converted to UTC), or
-  clock times (``7:13:05``) that a ``date`` column places on their day;
+  clock times (``7:13:05`` or ``7:13``, hours 0 to 23) that a ``date``
+  column places on their day;
 - ``date``: the day of a clock time (``2024-03-01``);
 - ``service``: the service duration in seconds (or a duration such as
   ``250ms``), where the message was served; a duration is at most 10^9
@@ -51,6 +52,7 @@ from pushsim.fit.values import (
     Where,
     bad_value,
     durations,
+    missing,
     outcomes,
 )
 
@@ -64,6 +66,8 @@ EPOCH_FLOOR = 1e8
 #: instant a timestamp holds (2262-04-11), and so also about 292 years of plain seconds.
 EPOCH_CEILING = math.floor(pd.Timestamp.max.timestamp())
 DAY = 86400.0
+#: What a clock time of the arrival column must be, as messages say it.
+CLOCK_RULE = "a clock time H:MM or H:MM:SS"
 _COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
 #: pandas' words for a row with more fields than the header.
 _TOO_MANY_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
@@ -108,6 +112,21 @@ class Trace:
         """How many messages had each outcome."""
         counts = self.messages["outcome"].value_counts()
         return {str(k): int(v) for k, v in counts.items()}
+
+    def unserved_services(self) -> str:
+        """The service values on messages not served, in words ("" if none).
+
+        Only a served message's service time is one: these are left out of
+        the service fit and of the count in service.
+        """
+        frame = self.messages
+        carried = frame[(frame["outcome"] != "served") & frame["service_time"].notna()]
+        if carried.empty:
+            return ""
+        counts = carried["outcome"].value_counts()
+        kinds = " and ".join(f"{int(v)} {k}" for k, v in counts.items() if v)
+        column = self.columns.get("service", "service")
+        return f"the values of column {column!r} on {kinds} messages"
 
 
 def parse_columns(text: str | Mapping[str, str] | None) -> dict[str, str]:
@@ -299,13 +318,9 @@ def _arrival_seconds(
         if not clock.all():
             index = int(np.flatnonzero(~clock)[0])
             bad_value(
-                where,
-                index,
-                column,
-                values,
-                "a clock time H:MM:SS, as the first row is",
+                where, index, column, values, f"{CLOCK_RULE}, as the first row is"
             )
-        seconds = _clock_seconds(text)
+        seconds = _clock_seconds(text, column, where)
     elif _is_number(text.iloc[0]) or pd.api.types.is_numeric_dtype(values):
         numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
         if np.isnan(numbers).any():
@@ -318,11 +333,7 @@ def _arrival_seconds(
     else:
         if days is not None:
             bad_value(
-                where,
-                0,
-                column,
-                values,
-                "a clock time H:MM:SS (there is a date column)",
+                where, 0, column, values, f"{CLOCK_RULE} (there is a date column)"
             )
         stamps = _timestamps(text, column, where)
         first = stamps.min().normalize()
@@ -338,14 +349,20 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _no_blanks(values: pd.Series, column: str, where: Where) -> None:
-    missing = values.isna().to_numpy()
-    if missing.any():
-        index = int(np.flatnonzero(missing)[0])
+def _no_blanks(
+    values: pd.Series, column: str, where: Where, what: str = "an arrival time"
+) -> None:
+    empty = missing(values)
+    if empty.any():
+        index = int(np.flatnonzero(empty)[0])
         raise PushsimError(
             f"{where.row(index)}: column {column!r} is empty; every message needs "
-            f"an arrival time ({int(missing.sum())} rows have none)"
+            f"{what} ({_rows_have_none(int(empty.sum()))})"
         )
+
+
+def _rows_have_none(count: int) -> str:
+    return "1 row has none" if count == 1 else f"{count} rows have none"
 
 
 def _finite(seconds: np.ndarray, column: str, where: Where) -> None:
@@ -382,16 +399,27 @@ def _on_days(
     return offset + seconds, first
 
 
-def _clock_seconds(text: pd.Series) -> np.ndarray:
+def _clock_seconds(text: pd.Series, column: str, where: Where) -> np.ndarray:
+    """Seconds after midnight of clock times; an hour past 23 is refused."""
     parts = text.str.extract(CLOCK.pattern)
     hours = parts[0].astype(float)
+    late = (hours >= 24).to_numpy()
+    if late.any():
+        bad_value(
+            where,
+            int(np.flatnonzero(late)[0]),
+            column,
+            text,
+            f"{CLOCK_RULE}: its hour must be 0 to 23 (a time that crosses midnight "
+            "goes on the next date)",
+        )
     minutes = parts[1].astype(float)
     secs = parts[2].fillna("0").astype(float)
     return (hours * 3600.0 + minutes * 60.0 + secs).to_numpy()
 
 
 def _dates(values: pd.Series, column: str, where: Where) -> pd.Series:
-    _no_blanks(values, column, where)
+    _no_blanks(values, column, where, "a date")
     parsed = pd.to_datetime(values.astype(str), format="ISO8601", errors="coerce")
     bad = parsed.isna().to_numpy()
     if bad.any():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 from pushsim import PushsimError
 from pushsim.cli import main
 from pushsim.fit import fit
+from pushsim.quantities import format_value
 from pushsim.scenario import load_scenario
 from tests.conftest import SCENARIOS
 
@@ -183,3 +185,63 @@ def test_traces_that_cannot_be_fitted_exit_1_with_one_line(
     assert code == 1
     assert message in stderr and stderr.startswith("error: ")
     assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stdout
+
+
+def _hang_ups_at_once(path: Path) -> tuple[Path, float]:
+    """400 messages: 337 served (101 at once), 49 abandoned (10 at once), 14 lost."""
+    rng = np.random.default_rng(40)
+    waits = np.concatenate(
+        [
+            np.zeros(101),
+            np.round(1 + rng.exponential(60.0, 236)),
+            np.zeros(10),
+            np.round(1 + rng.exponential(200.0, 39)),
+        ]
+    )
+    outcomes = ["served"] * 337 + ["abandoned"] * 49 + ["lost"] * 14
+    rows = [
+        f"{1700000000 + 20 * k},{(30 + k % 50) if k < 337 else ''},"
+        f"{waits[k] if k < 386 else ''},{outcome}\n"
+        for k, outcome in enumerate(outcomes)
+    ]
+    path.write_text("arrival,service,wait,outcome\n" + "".join(rows))
+    # exponential MLE: the time waited by every message over every abandonment
+    return path, float(waits.sum()) / 49
+
+
+def test_hang_ups_at_once_count_in_the_patience_line_and_the_notes(
+    tmp_path: Path,
+) -> None:
+    trace, mean = _hang_ups_at_once(tmp_path / "t400.csv")
+    code, stdout, stderr = _run(str(trace), "--interval", "none")
+    assert code == 0, stderr
+    assert (
+        f"patience: 49 abandoned, 236 censored waits; exponential mean "
+        f"{format_value(mean, 's')} (95% "
+    ) in stdout
+    assert (
+        "note: 10 abandonments after a wait of 0 counted in the exponential patience "
+        "(all 49 abandonments; they add no time) but left out of the gamma, lognormal "
+        "and weibull fits and of the ranking by AIC, which compares every law on the "
+        "other 39 (a law on (0, inf) gives a patience of 0 no density)"
+    ) in stdout
+    text = stdout.split("scenario:\n", 1)[1]
+    assert yaml.safe_load(text)["queues"]["work"]["ttl"] == {
+        "law": "exponential",
+        "mean": f"{mean:.6g}s",
+    }
+    assert "from 49 abandonments (10 after a wait of 0) and 236 censored" in text
+
+
+def test_arrivals_at_one_instant_are_said_without_seconds_from_an_origin(
+    tmp_path: Path,
+) -> None:
+    trace = tmp_path / "instant.csv"
+    trace.write_text(
+        "arrival,service\n" + "".join(f"80000,{3 + k}\n" for k in range(6))
+    )
+    code, _, stderr = _run(str(trace))
+    assert code == 1
+    assert stderr.strip() == (
+        f"error: {trace}: all 6 arrivals are at one instant, so no rate can be measured"
+    )

@@ -148,3 +148,41 @@ def test_a_folded_interval_never_observed_gets_no_arrivals() -> None:
     text = fitted.to_yaml(consumers=2)
     assert "# 00:00-01:00: not observed in the trace (no arrivals assumed)" in text
     load_scenario(mapping)
+
+
+def _served_and_not(served: int, others: int) -> pd.DataFrame:
+    """Served messages with service times, then abandoned ones that carry some too."""
+    count = served + others
+    return pd.DataFrame(
+        {
+            "arrival": np.arange(count) * 10.0,
+            "service": [30.0 + k % 7 for k in range(served)] + [1000.0] * others,
+            "wait": 1.0 + np.arange(count) % 13,
+            "outcome": ["served"] * served + ["abandoned"] * others,
+        }
+    )
+
+
+def test_service_values_of_messages_not_served_are_left_out_and_said() -> None:
+    fitted = fit(_served_and_not(40, 20), interval=None)
+    assert fitted.service_times.size == 40 and fitted.service_times.max() < 1000
+    assert (
+        "the values of column 'service' on 20 abandoned messages left out of the "
+        "service fit and of the most in service at once: only a served message has "
+        "a service time"
+    ) in fitted.notes
+    with pytest.raises(PushsimError) as caught:
+        fit(_served_and_not(1, 399), interval=None)
+    assert str(caught.value) == (
+        "trace: column 'service': 1 of its 1 service times are > 0; a service law "
+        "needs at least 5 positive times to fit; the values of column 'service' on "
+        "399 abandoned messages are left out, as only a served message has a "
+        "service time"
+    )
+    unserved = fit(_served_and_not(0, 30), interval=None)
+    with pytest.raises(PushsimError) as caught:
+        unserved.to_scenario()
+    assert str(caught.value).endswith(
+        "(the values of column 'service' on 30 abandoned messages are left out, as "
+        "only a served message has one)"
+    )

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from pushsim.fit import fit, read_trace
-from pushsim.fit.observed import observed_rows, observed_text
+from pushsim.fit.observed import observed_metrics, observed_rows, observed_text
 
 
 def _trace(outcomes: list[str], waits: list[float]) -> pd.DataFrame:
@@ -67,3 +67,16 @@ def test_the_fit_summary_and_its_scenario_say_what_the_log_saw() -> None:
     assert summary.loc["abandoned (observed)", "value"] == 0.25
     assert summary.loc["abandoned (observed)", "unit"] == "ratio"
     assert "# The log saw: 25% abandoned (95% 16.9% to 34.7%)" in fitted.to_yaml()
+
+
+def test_the_run_metrics_named_are_those_the_log_observed() -> None:
+    frame = _trace(["abandoned"] * 5 + ["served"] * 15, list(np.linspace(1, 40, 20)))
+    assert observed_metrics(read_trace(frame)) == [
+        "expiry_rate",
+        "wait_mean",
+        "wait_p80",
+    ]
+    no_wait = frame.drop(columns="wait")
+    assert observed_metrics(read_trace(no_wait)) == ["expiry_rate"]
+    assert fit(no_wait, interval=None).observed_metrics == ("expiry_rate",)
+    assert observed_metrics(read_trace(frame.drop(columns="outcome"))) == []

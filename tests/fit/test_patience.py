@@ -105,3 +105,70 @@ def test_patience_that_is_always_the_same_keeps_the_exponential_by_default() -> 
     assert kept.law.describe() == "exponential(mean=30s)"
     assert kept.candidates["chosen"].sum() == 1
     assert fit_patience(waits, gave_up, law="best").law.law == "deterministic"
+
+
+def _zero_waits(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """49 abandonments (10 at once) and 337 served (101 at once): waits, outcome."""
+    rng = np.random.default_rng(seed)
+    gave = np.concatenate([np.zeros(10), 1.0 + rng.exponential(200.0, 39)])
+    served = np.concatenate([np.zeros(101), 1.0 + rng.exponential(60.0, 236)])
+    waits = np.concatenate([gave, served])
+    return waits, np.arange(waits.size) < gave.size, gave, served
+
+
+def test_abandonments_at_once_count_in_the_exponential_but_not_in_the_ranking() -> None:
+    waits, gave_up, gave, served = _zero_waits(21)
+    fitted = fit_patience(waits, gave_up)
+    # exponential MLE: the time waited by every message over every abandonment
+    expected = (gave.sum() + served.sum()) / 49
+    assert fitted.mean == pytest.approx(expected, rel=1e-12)
+    assert fitted.law.parameters["mean"] == pytest.approx(expected, rel=1e-12)
+    counts = (fitted.abandoned, fitted.abandoned_at_zero, fitted.censored)
+    assert counts == (49, 10, 236) and fitted.served_at_zero == 101
+    # AIC compares laws on the same data: every candidate on the 39 after a wait > 0
+    table = fitted.candidates.set_index("law")
+    assert (table["observations"] == 39 + 236).all()
+    assert table.loc["exponential", "mean"] == pytest.approx(expected * 49 / 39)
+    assert bool(table.loc["exponential", "chosen"])
+    assert table.loc["exponential", "note"] == (
+        "ranked on the 39 abandonments after a wait > 0, as the others; the law "
+        f"kept counts all 49: {fitted.law.describe()}"
+    )
+    assert (
+        "over 49 abandonments (10 of them after a wait of 0) and 236 censored waits "
+        "> 0 of the served (the 101 served without a wait are left out: they say "
+        "nothing about patience)"
+    ) in fitted.method
+
+
+def test_a_served_message_that_waited_0_changes_no_estimate() -> None:
+    waits, gave_up, _, _ = _zero_waits(22)
+    fitted = fit_patience(waits, gave_up)
+    more = fit_patience(
+        np.append(waits, np.zeros(50)), np.append(gave_up, [False] * 50)
+    )
+    assert more.mean == fitted.mean and more.censored == fitted.censored
+    assert more.served_at_zero == fitted.served_at_zero + 50
+    assert more.survival.equals(fitted.survival)
+    assert more.candidates["aic"].tolist() == fitted.candidates["aic"].tolist()
+
+
+def test_abandonments_at_once_need_some_time_waited() -> None:
+    with pytest.raises(PushsimError) as caught:
+        fit_patience(np.zeros(8), np.arange(8) < 5, where="t.csv: column 'wait'")
+    assert str(caught.value) == (
+        "t.csv: column 'wait': all 5 abandonments came after a wait of 0 and no served "
+        "message waited, so there is no time waited to estimate patience over"
+    )
+    few = np.array([0.0, 0.0, 4.0, 9.0, 30.0, 50.0])
+    kept = fit_patience(few, np.arange(6) < 4)
+    assert kept.mean == pytest.approx(93.0 / 4)
+    with pytest.raises(PushsimError, match="after a wait > 0 to compare laws, got 2"):
+        fit_patience(few, np.arange(6) < 4, law="best")
+
+
+def test_kaplan_meier_drops_at_0_for_abandonments_at_once() -> None:
+    # times 0, 0, 1, 2+, 3: S(0) = 3/5, S(1) = 3/5 * 2/3, S(3) = 0
+    table = kaplan_meier(np.array([0.0, 0.0, 1.0, 3.0]), np.array([2.0]))
+    assert table["time"].tolist() == [0.0, 1.0, 3.0]
+    assert table["survival"].tolist() == pytest.approx([0.6, 0.4, 0.0])

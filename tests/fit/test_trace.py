@@ -11,6 +11,7 @@ import pytest
 from pushsim.errors import PushsimError
 from pushsim.fit import read_trace
 from pushsim.fit.trace import parse_columns
+from pushsim.fit.values import Where, bad_value
 
 ROWS = ["7:13:05", "7:14:00", "9:00:30"]
 SECONDS = np.array(
@@ -88,6 +89,43 @@ def test_columns_map_roles_and_durations_take_units(tmp_path: Path) -> None:
             "date,arrival\n2024-03-01,7:00:00\n2024-03-01,7h\n",
             None,
             "line 3: column 'arrival' has '7h', which is not a clock time",
+        ),
+        (
+            "date,arrival,service\n2024-01-01,23:00:00,32\n2024-01-01,25:00:00,32\n",
+            None,
+            "line 3: column 'arrival' has '25:00:00', which is not a clock time H:MM "
+            "or H:MM:SS: its hour must be 0 to 23 (a time that crosses midnight goes "
+            "on the next date)",
+        ),
+        (
+            "arrival,service\n99:00:00,32\n10:00:00,3\n",
+            None,
+            "line 2: column 'arrival' has '99:00:00', which is not a clock time H:MM "
+            "or H:MM:SS: its hour must be 0 to 23",
+        ),
+        (
+            "date,arrival\n2024-03-01,24:00\n",
+            None,
+            "line 2: column 'arrival' has '24:00', which is not a clock time",
+        ),
+        (
+            "date,arrival\n2024-03-01,10:00\n2024-03-01,10:61:00\n",
+            None,
+            "line 3: column 'arrival' has '10:61:00', which is not a clock time H:MM "
+            "or H:MM:SS, as the first row is",
+        ),
+        (
+            "date,arrival\n2024-03-01,7:00:00\n,7:00:01\n",
+            None,
+            "line 3: column 'date' is empty; every message needs a date (1 row has "
+            "none)",
+        ),
+        (
+            "arrival,service,wait,outcome\n1700000000,32,0,served\n"
+            "1700000010,30,5,served\n1700000020,32\n",
+            None,
+            "line 4: column 'outcome' is empty, which is no outcome (1 empty row); the "
+            "outcomes are served: served,",
         ),
         (
             "date,arrival\n2024-03-01,7:00:00\nMonday,7:00:01\n",
@@ -259,3 +297,35 @@ def test_column_text_is_checked() -> None:
         parse_columns("arrival")
     with pytest.raises(PushsimError, match="unknown role 'start'"):
         parse_columns("start=q_start")
+
+
+def test_clock_times_may_leave_out_the_seconds(tmp_path: Path) -> None:
+    path = _write(tmp_path, "date,arrival\n2024-03-01,7:13\n2024-03-01,23:59\n")
+    arrival_at = read_trace(path).messages["arrival_at"].tolist()
+    assert arrival_at == [7 * 3600 + 13 * 60, 23 * 3600 + 59 * 60]
+
+
+def test_missing_values_are_said_to_be_empty() -> None:
+    cases = [
+        (
+            {"arrival": ["2024-03-01T07:00:00", " "]},
+            "trace row 1: column 'arrival' is empty; every message needs an arrival "
+            "time (1 row has none)",
+        ),
+        (
+            {"arrival": [1.0, 2.0, 3.0, 4.0], "outcome": ["served", None, "maybe", ""]},
+            "trace row 1: column 'outcome' is empty, which is no outcome (other "
+            "values: maybe; 2 empty rows); the outcomes are",
+        ),
+    ]
+    for columns, message in cases:
+        with pytest.raises(PushsimError) as caught:
+            read_trace(pd.DataFrame(columns))
+        assert str(caught.value).startswith(message)
+    with pytest.raises(PushsimError) as caught:
+        bad_value(Where("t.csv", 2), 0, "date", pd.Series([np.nan]), "a date")
+    assert (
+        str(caught.value) == "t.csv line 2: column 'date' is empty, which is not a date"
+    )
+    blank = read_trace(pd.DataFrame({"arrival": [1.0, 2.0], "service": ["", "2s"]}))
+    assert blank.messages["service_time"].isna().tolist() == [True, False]

@@ -1,17 +1,22 @@
 """Ctrl-C in ``pushsim run``, ``sweep`` and ``plan``: exit 130, what was done said.
 
-``run`` keeps the replications finished: it prints and writes them, marked
-partial. ``plan`` says in one line how far it got. A stop while the report
-is written names the folder; a stop once everything is written is ignored,
-and the command exits 0. None shows a traceback. The in-process tests press
-Ctrl-C (a real SIGINT to this process) as a chosen replication starts or a
-chosen function is called; the subprocess tests send it from outside, once
-the command has said that its second replication starts or that it wrote its
-last file, or from the interpreter's own teardown.
+``run`` and ``sweep`` keep the replications (runs) finished: they print and
+write them, marked partial. ``plan`` says in one line how far it got. A stop
+while the report is written keeps the data files, written first, and names
+them; a stop once everything is written is ignored, and the command exits 0.
+So is a press once every run has finished (nothing is missing), and a second
+press while a stopped command gathers what it did. None shows a traceback.
+The in-process tests press Ctrl-C (a real SIGINT to this process) as a
+chosen replication starts or a chosen function is called; the subprocess
+tests send it from outside, once the command has said that its second
+replication starts or that it wrote its last file, or from the interpreter's
+own teardown.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import itertools
 import json
 import os
@@ -19,6 +24,8 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +73,23 @@ def scenario(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def interrupt_at(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], None]]:
-    """Press Ctrl-C as the n-th replication of the command (from 0) starts."""
+def ctrl_c_raises() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt here, as in a command run from a shell."""
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def press() -> None:
+    """Press Ctrl-C: a real SIGINT to this process."""
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+@pytest.fixture
+def interrupt_at(
+    monkeypatch: pytest.MonkeyPatch, ctrl_c_raises: None
+) -> Callable[[int], None]:
+    """Press Ctrl-C as the n-th replication of the command (from 0) starts."""
     run = DesEngine.run
 
     def arm(n: int) -> None:
@@ -76,13 +97,12 @@ def interrupt_at(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], No
 
         def interrupting(self: DesEngine, model: Any, replication: int) -> Any:
             if next(calls) == n:
-                os.kill(os.getpid(), signal.SIGINT)
+                press()
             return run(self, model, replication)
 
         monkeypatch.setattr(DesEngine, "run", interrupting)
 
-    yield arm
-    signal.signal(signal.SIGINT, previous)
+    return arm
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -220,34 +240,43 @@ WRITERS = {
     "plan": ["-r", "2", "--no-headroom"],
 }
 #: The file each of them writes last.
-LAST = {"run": "queue-length.svg", "sweep": "results.json", "plan": "plan.json"}
+LAST = {"run": "queue-length.svg", "sweep": "latency-cdf.svg", "plan": "slo-1.svg"}
 
 
 @pytest.fixture
-def press_in(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+def press_in(
+    monkeypatch: pytest.MonkeyPatch, ctrl_c_raises: None
+) -> Callable[..., None]:
     """Press Ctrl-C (a real SIGINT to this process) as a chosen function is called.
 
     ``when`` picks the calls: those whose first argument it accepts (every call
     without it).
     """
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def arm(owner: Any, name: str, when: Callable[[Any], bool] | None = None) -> None:
         original = getattr(owner, name)
 
         def pressing(*args: Any, **kwargs: Any) -> Any:
             if when is None or (args and when(args[0])):
-                os.kill(os.getpid(), signal.SIGINT)
+                press()
             return original(*args, **kwargs)
 
         monkeypatch.setattr(owner, name, pressing)
 
-    yield arm
-    signal.signal(signal.SIGINT, previous)
+    return arm
+
+
+#: The data files each command writes into ``--out`` before its report.
+MESSAGES = "messages.parquet" if importlib.util.find_spec("pyarrow") else "messages.csv"
+DATA = {
+    "run": ["summary.csv", "summary.json", MESSAGES],
+    "sweep": ["results.csv", "results.json"],
+    "plan": ["plan.csv", "plan.json"],
+}
 
 
 @pytest.mark.parametrize("command", sorted(WRITERS))
-def test_a_stop_while_the_report_is_written_names_the_folder(
+def test_a_stop_while_the_report_is_written_keeps_the_data_files(
     command: str, scenario: Path, tmp_path: Path, press_in: Callable[..., None]
 ) -> None:
     from pushsim.report import Report
@@ -258,10 +287,33 @@ def test_a_stop_while_the_report_is_written_names_the_folder(
     code, text, err = invoke(*args)
     assert code == 130, err
     assert text.strip(), "what was printed before the report"
+    *first, last = DATA[command]
+    assert err.strip().splitlines()[-1] == (
+        f"stopped by Ctrl-C while writing into {out}: {', '.join(first)} and {last} "
+        "are written, the report may be incomplete"
+    )
+    assert sorted(path.name for path in out.iterdir()) == sorted(DATA[command])
+    document = json.loads((out / DATA[command][1]).read_text())
+    assert document.get("partial", False) is False
+    assert "Traceback" not in err and "Aborted" not in err
+
+
+@pytest.mark.parametrize("command", sorted(WRITERS))
+def test_a_stop_while_the_data_files_are_written_says_they_may_be_incomplete(
+    command: str, scenario: Path, tmp_path: Path, press_in: Callable[..., None]
+) -> None:
+    import pandas as pd
+
+    press_in(pd.DataFrame, "to_csv")
+    out = tmp_path / "out"
+    args = [command, str(scenario), *WRITERS[command], "--out", str(out)]
+    code, text, err = invoke(*args)
+    assert code == 130, err
+    assert text.strip(), "what was printed before the files"
     assert err.strip().splitlines()[-1] == (
         f"stopped by Ctrl-C while writing into {out}: its files may be incomplete"
     )
-    assert "Traceback" not in err and "Aborted" not in err
+    assert not (out / "report.html").exists()
 
 
 @pytest.mark.parametrize("command", sorted(WRITERS))
@@ -333,3 +385,118 @@ def test_sigint_as_the_finished_command_exits_is_ignored(
     assert done.returncode == 0, done.stderr
     assert f"wrote {out / LAST['run']}" in done.stderr
     assert "stopped" not in done.stderr
+
+
+#: A sweep of two points, two runs each.
+SWEEP = ("--values", "0.4,0.8", "-r", "2")
+
+
+def _module(name: str) -> Any:
+    """A module by its dotted name (``pushsim.sweep`` is the function, not it)."""
+    return importlib.import_module(name)
+
+
+def test_a_second_press_while_a_stopped_sweep_gathers_keeps_its_runs(
+    scenario: Path,
+    tmp_path: Path,
+    interrupt_at: Callable[[int], None],
+    press_in: Callable[..., None],
+) -> None:
+    interrupt_at(2)  # the third of four runs starts: two had finished
+    press_in(_module("pushsim.sweep.run"), "_gather")  # as `timeout` presses twice
+    out = tmp_path / "out"
+    args = [*SWEEP, "--executor", "serial", "--out", str(out)]
+    code, text, err = invoke("sweep", str(scenario), *args)
+    assert code == 130, err
+    assert err.strip().splitlines()[-1] == "stopped: the results above are partial"
+    assert "status: PARTIAL" in text
+    document = json.loads((out / "results.json").read_text())
+    assert document["partial"] is True
+    assert "the sweep was stopped: 2 of 4 runs had finished" in document["warnings"][0]
+    assert {row["replications"] for row in document["rows"]} == {2}
+    assert "Traceback" not in err and "nothing printed" not in err
+
+
+@pytest.mark.parametrize(
+    ("executor", "owner", "name"),
+    [
+        ("serial", "pushsim.sweep.run", "_gather"),
+        ("processes", None, "shutdown"),  # the workers wound up once all is done
+    ],
+)
+def test_a_press_once_every_run_has_finished_loses_nothing(
+    executor: str,
+    owner: str | None,
+    name: str,
+    scenario: Path,
+    tmp_path: Path,
+    press_in: Callable[..., None],
+) -> None:
+    press_in(ProcessPoolExecutor if owner is None else _module(owner), name)
+    out = tmp_path / "out"
+    args = [*SWEEP, "--executor", executor, "-w", "2", "--out", str(out)]
+    code, text, err = invoke("sweep", str(scenario), *args)
+    assert code == 0, err
+    assert "saturation throughput" in text and "PARTIAL" not in text
+    document = json.loads((out / "results.json").read_text())
+    assert document["partial"] is False
+    assert {(row["point"], row["replications"]) for row in document["rows"]} == {
+        (0, 2),
+        (1, 2),
+    }
+    assert "report.html" in {path.name for path in out.iterdir()}
+    assert "stopped" not in err and "Traceback" not in err
+
+
+@contextmanager
+def _bar_closed_by_a_press(*args: Any, **options: Any) -> Iterator[None]:
+    """No bar, and Ctrl-C pressed as it closes, once the work is done."""
+    yield None
+    press()
+
+
+@pytest.mark.parametrize("where", ["the result is assembled", "the bar closes"])
+def test_a_press_once_every_replication_has_finished_loses_nothing(
+    where: str,
+    scenario: Path,
+    tmp_path: Path,
+    press_in: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if where == "the bar closes":
+        monkeypatch.setattr(
+            _module("pushsim.cli.run"), "progress_bar", _bar_closed_by_a_press
+        )
+    else:
+        press_in(_module("pushsim.simulate"), "Result")
+    out = tmp_path / "out"
+    code, text, err = invoke(
+        "run", str(scenario), "--format", "json", "--out", str(out)
+    )
+    assert code == 0, err
+    assert json.loads(text)["partial"] is False
+    assert json.loads((out / "summary.json").read_text())["replications"] == 5
+    assert "stopped" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["main", "run"])
+def test_a_press_while_the_options_are_read_says_nothing_was_done(
+    command: str, scenario: Path, press_in: Callable[..., None]
+) -> None:
+    import click
+
+    press_in(click.Command, "parse_args", lambda self: self.name == command)
+    code, text, err = invoke("run", str(scenario), "-r", "2")
+    assert code == 130, err
+    assert text == ""
+    assert err == "stopped by Ctrl-C while starting: nothing done\n"
+
+
+def test_a_press_in_a_command_that_keeps_nothing_ends_it_with_one_line(
+    scenario: Path, press_in: Callable[..., None]
+) -> None:
+    press_in(_module("pushsim.scenario"), "load_scenario")
+    code, text, err = invoke("validate", str(scenario))
+    assert code == 130, err
+    assert text == ""
+    assert err == "stopped by Ctrl-C before pushsim validate had finished\n"

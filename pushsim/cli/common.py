@@ -4,7 +4,10 @@ Exit codes: 0 success; 1 bad input (every fault is printed, never a
 traceback); 2 a usage error (an unknown option, a missing argument); 130
 stopped by Ctrl-C, after a line that says what was done. A Ctrl-C that
 comes once a command has printed and written everything stops nothing, and
-is ignored: the command ends as it would have.
+is ignored: the command ends as it would have. One that comes once the last
+replication (or run) has finished, before the result is printed, is ignored
+too: nothing is missing. A command writes its data files before its report, so
+that a stop while the report is drawn keeps them.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from pushsim import __version__
+from pushsim._console import INTERRUPTED, STARTING, ignore_ctrl_c
 from pushsim.errors import PushsimError, ScenarioError
 from pushsim.quantities import format_value
 
@@ -72,44 +76,88 @@ def user_errors() -> Iterator[None]:
         warnings.showwarning = previous
 
 
-#: The exit code of a command stopped by Ctrl-C (128 + SIGINT).
-INTERRUPTED = 130
+Counts = Callable[[int, int], None]
+Writer = Callable[[Path], list[Path]]
 
 
 class Stop:
     """How far a command has got, for the line that a Ctrl-C ends it with.
 
     ``doing`` ends the sentence "stopped by Ctrl-C ...": where the command
-    was and what it had printed and written. :meth:`writing` and
+    was and what it had printed and written. :meth:`deliver` and
     :meth:`finish` move it on; a command sets ``doing`` for its other steps.
+
+    Within :func:`stopped_by_ctrl_c`, :meth:`press` answers Ctrl-C: a press
+    stops the work, and the presses after it are let go while what was done
+    is gathered, so that a second press (or ``timeout``'s second signal)
+    cannot lose it. A press once the last piece of work has finished
+    (:meth:`counting`) stops nothing and is let go too: nothing is missing.
+    :meth:`deliver` makes Ctrl-C stop the command again.
     """
 
     def __init__(self, doing: str) -> None:
         self.doing = doing
         self.folder: Path | None = None
+        self.stoppable = True
 
-    def writing(self, folder: Path) -> None:
-        """The command writes into ``folder`` now, everything printed."""
-        self.folder = folder
-        self.doing = f"while writing into {folder}: its files may be incomplete"
+    def press(self, signum: int, frame: Any) -> None:
+        """The SIGINT handler: stop the work, if there is any left to stop."""
+        if self.stoppable:
+            self.stoppable = False
+            raise KeyboardInterrupt
+
+    def counting(self, show: Counts | None) -> Counts:
+        """A progress callback that passes the counts to ``show`` (if any).
+
+        Once every piece of work has finished, a press has nothing to stop.
+        """
+
+        def count(done: int, total: int) -> None:
+            if done >= total:
+                self.stoppable = False
+            if show is not None:
+                show(done, total)
+
+        return count
 
     def deliver(
         self,
         what: str,
         show: Callable[[], None],
-        write: Callable[[], list[Path]] | None,
+        folder: Path | None = None,
+        *,
+        data: Writer | None = None,
+        report: Writer | None = None,
     ) -> None:
-        """Print ``what`` by ``show()``, write its files by ``write()``, then finish.
+        """Print ``what`` by ``show()``; into ``folder``, write ``data`` then ``report``.
 
-        The paths written are listed last, once Ctrl-C can no longer stop
-        anything.
+        The data files come first, so that a stop while the report is drawn
+        keeps them. The paths written are listed last, once Ctrl-C can no
+        longer stop anything.
         """
+        self.stoppable = True
         self.doing = f"while printing {what}: nothing written"
         show()
-        written = [] if write is None else write()
+        written = []
+        if folder is not None:
+            written = self._write(folder, data, report)
         self.finish()
         for path in written:
             stderr.print(f"wrote {path}", markup=False)
+
+    def _write(
+        self, folder: Path, data: Writer | None, report: Writer | None
+    ) -> list[Path]:
+        """The data files, then the report; ``doing`` says which are complete."""
+        self.folder = folder
+        self.doing = f"while writing into {folder}: its files may be incomplete"
+        written = [] if data is None else data(folder)
+        if written:
+            self.doing = (
+                f"while writing into {folder}: {_listed(written)} written, "
+                "the report may be incomplete"
+            )
+        return written + ([] if report is None else report(folder))
 
     def finish(self) -> None:
         """Everything is printed and written: Ctrl-C is ignored from now on.
@@ -121,18 +169,65 @@ class Stop:
         """
         where = "" if self.folder is None else f" and written into {self.folder}"
         self.doing = f"after everything was printed{where}: nothing is missing"
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        ignore_ctrl_c()
+
+
+def _listed(paths: list[Path]) -> str:
+    """``a.csv and b.json are``: the names of ``paths``, with their verb."""
+    names = [path.name for path in paths]
+    if len(names) == 1:
+        return f"{names[0]} is"
+    return f"{', '.join(names[:-1])} and {names[-1]} are"
 
 
 @contextmanager
 def stopped_by_ctrl_c(stop: Stop) -> Iterator[Stop]:
-    """Ctrl-C ends the command with exit 130 and one line: what ``stop`` says."""
+    """Ctrl-C ends the command with exit 130 and one line: what ``stop`` says.
+
+    In the main thread, where Ctrl-C raises KeyboardInterrupt as usual,
+    :meth:`Stop.press` answers it meanwhile.
+    """
+    previous = _answer_ctrl_c(stop.press)
     try:
         yield stop
     except KeyboardInterrupt:
-        stderr.print(f"stopped by Ctrl-C {stop.doing}", markup=False)
-        sys.exit(INTERRUPTED)
+        ended_by_ctrl_c(stop.doing)
+    finally:
+        if previous is not None and signal.getsignal(signal.SIGINT) == stop.press:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _answer_ctrl_c(handler: Callable[[int, Any], None]) -> Any:
+    """Let ``handler`` answer Ctrl-C, if it raises KeyboardInterrupt as usual here.
+
+    Returns the handler replaced, or None when there is none to replace: off
+    the main thread, or when Ctrl-C is ignored or handled by another.
+    """
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return None
+    return signal.signal(signal.SIGINT, handler)
+
+
+def ended_by_ctrl_c(doing: str) -> NoReturn:
+    """End the command, stopped by Ctrl-C ``doing`` so: one line, exit 130."""
+    ignore_ctrl_c()
+    stderr.print(f"stopped by Ctrl-C {doing}", markup=False)
+    sys.exit(INTERRUPTED)
+
+
+class _Command(click.Command):
+    """A ``pushsim`` command, which Ctrl-C ends with one line, whatever it does.
+
+    Commands that keep what they have done (``run``, ``sweep``, ``plan``) say
+    more, by :func:`stopped_by_ctrl_c`; this line serves the others.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            ended_by_ctrl_c(f"before pushsim {ctx.info_name} had finished")
 
 
 class _Commands(click.Group):
@@ -141,8 +236,11 @@ class _Commands(click.Group):
     Called without arguments, it runs the process's own command line (the
     ``pushsim`` script): a Ctrl-C ignored then stays ignored until the process
     has ended. Called with them (a test, a notebook), it puts back the handler
-    it found, so that the caller can be stopped again.
+    it found, so that the caller can be stopped again. A Ctrl-C before a
+    command has begun (its options being read) ends it with one line.
     """
+
+    command_class = _Command
 
     def main(self, *args: Any, **options: Any) -> Any:
         own = (args[0] if args else options.get("args")) is None
@@ -154,6 +252,18 @@ class _Commands(click.Group):
         finally:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
+
+    def make_context(self, *args: Any, **options: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **options)
+        except KeyboardInterrupt:
+            ended_by_ctrl_c(STARTING)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            ended_by_ctrl_c(STARTING)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})

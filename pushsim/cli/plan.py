@@ -308,10 +308,10 @@ def plan(
     Ctrl-C stops it, exit 130, with a line that says how far it got. Once
     everything is printed and written, Ctrl-C is ignored.
     """
-    from pushsim.scenario import load_scenario
-
     done = _Done()
     with user_errors(), stopped_by_ctrl_c(done):
+        from pushsim.scenario import load_scenario
+
         model = load_scenario(scenario)
         if not slos and not model.experiment.slo:
             raise PushsimError(
@@ -342,7 +342,9 @@ def plan(
         done.deliver(
             "the plan",
             lambda: _show(result),
-            None if out is None else lambda: _write(result, out, done),
+            out,
+            data=lambda folder: _tables(result, folder),
+            report=lambda folder: _report(result, folder),
         )
 
 
@@ -392,13 +394,22 @@ def _show(result: Any) -> None:
     _notes(result.notes)
 
 
-def _write(result: Any, folder: Path, done: Stop) -> list[Path]:
-    """The report and the tables, written into ``folder``."""
-    done.writing(folder)
+def _tables(result: Any, folder: Path) -> list[Path]:
+    """The tables and ``plan.json``, written into ``folder``."""
+    from pushsim.plan.document import write_tables
+
+    return write_tables(result, folder, command=_command())
+
+
+def _report(result: Any, folder: Path) -> list[Path]:
+    """The report and its figures, written into ``folder``."""
     from pushsim.plan.document import write_report
 
-    command = shlex.join(["pushsim", *sys.argv[1:]])
-    return write_report(result, folder, command=command)
+    return write_report(result, folder, command=_command())
+
+
+def _command() -> str:
+    return shlex.join(["pushsim", *sys.argv[1:]])
 
 
 def _one_value_options(**given: Any) -> None:

@@ -173,11 +173,11 @@ def run(
     marked partial, and the command exits 130. Once everything is printed
     and written, Ctrl-C is ignored.
     """
-    from pushsim.scenario import load_scenario
-    from pushsim.simulate import simulate, with_overrides
-
     stop = Stop("before any replication finished: nothing printed or written")
     with user_errors(), stopped_by_ctrl_c(stop):
+        from pushsim.scenario import load_scenario
+        from pushsim.simulate import simulate, with_overrides
+
         model = with_overrides(
             load_scenario(scenario), replications=replications, seed=seed
         )
@@ -185,11 +185,13 @@ def run(
             ensure_folder(out, "--out")
         show_bar = fmt == "table" and stderr.is_terminal
         with progress_bar(model.experiment.replications, show_bar) as progress:
-            result = simulate(model, progress=progress, stoppable=True)
+            result = simulate(model, progress=stop.counting(progress), stoppable=True)
         stop.deliver(
             "the result",
             lambda: _show(result, model.experiment.replications, fmt),
-            None if out is None else lambda: _write_all(result, out, stop),
+            out,
+            data=lambda folder: _write(result, folder),
+            report=lambda folder: _report(result, folder),
         )
     if result.partial:
         sys.exit(INTERRUPTED)
@@ -205,13 +207,12 @@ def _show(result: Any, asked: int, fmt: str) -> None:
         _partial_line(result, asked, fmt)
 
 
-def _write_all(result: Any, folder: Path, stop: Stop) -> list[Path]:
-    """The result's files and its report, written into ``folder``."""
-    stop.writing(folder)
+def _report(result: Any, folder: Path) -> list[Path]:
+    """The report of the result, written into ``folder``."""
     from pushsim.result_report import write_run_report
 
     command = shlex.join(["pushsim", *sys.argv[1:]])
-    return _write(result, folder) + write_run_report(result, folder, command=command)
+    return write_run_report(result, folder, command=command)
 
 
 def _partial_line(result: Any, asked: int, fmt: str) -> None:

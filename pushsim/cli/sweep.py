@@ -124,12 +124,12 @@ def sweep(
     partial, and the command exits 130. Once everything is printed and
     written, Ctrl-C is ignored.
     """
-    from pushsim.scenario import load_scenario
-    from pushsim.simulate import with_overrides
-    from pushsim.sweep import run_sweep
-
     stop = Stop("before any run finished: nothing printed or written")
     with user_errors(), stopped_by_ctrl_c(stop):
+        from pushsim.scenario import load_scenario
+        from pushsim.simulate import with_overrides
+        from pushsim.sweep import run_sweep
+
         values = _values(values_text)
         if values is not None and vary is None:
             vary = "load"
@@ -146,12 +146,14 @@ def sweep(
                 executor=executor,
                 workers=workers,
                 scheduler=scheduler,
-                progress=progress,
+                progress=stop.counting(progress),
             )
         stop.deliver(
             "the results",
             lambda: _show(result),
-            None if out is None else lambda: _write(result, out, stop),
+            out,
+            data=lambda folder: _results(result, folder),
+            report=lambda folder: _report(result, folder),
         )
         if result.partial:
             stderr.print("stopped: the results above are partial", markup=False)
@@ -167,9 +169,15 @@ def _show(result: Any) -> None:
         stdout.print(f"{label}: {text}", markup=False)
 
 
-def _write(result: Any, folder: Path, stop: Stop) -> list[Path]:
-    """The report and the result files, written into ``folder``."""
-    stop.writing(folder)
+def _results(result: Any, folder: Path) -> list[Path]:
+    """The result files, written into ``folder``."""
+    from pushsim.sweep.document import write_sweep_results
+
+    return write_sweep_results(result, folder)
+
+
+def _report(result: Any, folder: Path) -> list[Path]:
+    """The report and its figures, written into ``folder``."""
     from pushsim.sweep.document import write_sweep_report
 
     command = shlex.join(["pushsim", *sys.argv[1:]])

@@ -6,7 +6,8 @@ point, a figure of each SLO's metric around the chosen value with theory,
 and the table of every point judged. For a :class:`DayPlan`: the key facts,
 the method, the schedules beside each interval's check, and figures of the
 staffing and of each SLO by interval. Beside the report, the tables as CSV
-and, with the answer and what made the plan, as JSON (:func:`plan_json`).
+and, with the answer and what made the plan, as JSON (:func:`plan_json`):
+:func:`write_tables` writes those, :func:`write_report` the report.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pushsim.plan._dayrecord import DayPlan, clock
 from pushsim.plan._record import Plan
 from pushsim.plan.figures import day_check, day_staffing, plan_curve
 
-__all__ = ["RULE", "plan_json", "report", "write_report"]
+__all__ = ["RULE", "plan_json", "report", "write_report", "write_tables"]
 
 #: The decision rule, as the report states it.
 RULE = (
@@ -184,25 +185,43 @@ def _json_ready(value: Any) -> Any:
     return _json_value(value)
 
 
+def write_tables(
+    result: Plan | DayPlan,
+    folder: Path,
+    *,
+    command: str = "",
+) -> list[Path]:
+    """Write the tables as CSV, then ``plan.json``; the paths written.
+
+    A plan writes ``plan.csv``; a day plan ``schedule.csv`` and, when the
+    day was simulated, ``check.csv``.
+    """
+    from pushsim.report import _write
+
+    if isinstance(result, DayPlan):
+        tables = {"schedule.csv": result.table(), "check.csv": result.check}
+    else:
+        tables = {"plan.csv": result.summary}
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in tables.items():
+        if table is not None:  # a day plan whose day was not simulated has no check
+            written.append(folder / name)
+            table.to_csv(written[-1], index=False)
+    written.append(folder / "plan.json")
+    _write(written[-1], plan_json(result, command=command) + "\n")
+    return written
+
+
 def write_report(
     result: Plan | DayPlan,
     folder: Path,
     *,
     command: str = "",
 ) -> list[Path]:
-    """Write the report, the tables as CSV and ``plan.json``; the paths written."""
-    from pushsim.report import _write
+    """Write ``report.html``, ``report.md`` and the figures; the paths written.
 
-    written: list[Path] = report(result, command=command).write(folder)
-    if isinstance(result, DayPlan):
-        written.append(folder / "schedule.csv")
-        result.table().to_csv(written[-1], index=False)
-        if result.check is not None:
-            written.append(folder / "check.csv")
-            result.check.to_csv(written[-1], index=False)
-    else:
-        written.append(folder / "plan.csv")
-        result.summary.to_csv(written[-1], index=False)
-    written.append(folder / "plan.json")
-    _write(written[-1], plan_json(result, command=command) + "\n")
-    return written
+    The tables are written by :func:`write_tables`; ``pushsim plan --out``
+    writes them first, so that a stop while the figures are drawn keeps them.
+    """
+    return report(result, command=command).write(folder)

@@ -4,7 +4,8 @@ The answer is what a capacity planner came for: the saturation throughput,
 the knee, the highest load meeting each SLO and the bottleneck, each with its
 interval (the rules are those of :mod:`pushsim.sweep.curves`). Then come the
 figures, one table per node of the main figures at every point, and the
-record of how the sweep was made, so it can be made again.
+record of how the sweep was made, so it can be made again. Beside the
+report, the table as CSV and, with the answer, as JSON (:func:`sweep_json`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pushsim.sweep.curves import Estimate, knee, saturation_throughput, slo_limi
 from pushsim.sweep.run import SweepResult
 from pushsim.sweep.theory import theory_curve
 
-__all__ = ["answers", "node_table", "write_sweep_report"]
+__all__ = ["answers", "node_table", "write_sweep_report", "write_sweep_results"]
 
 #: The figures each node's table shows, in order.
 TABLE_METRICS = (
@@ -94,15 +95,28 @@ def node_table(frame: pd.DataFrame, node: str) -> pd.DataFrame:
     return table.drop(columns="point")
 
 
+def write_sweep_results(result: SweepResult, folder: Path) -> list[Path]:
+    """Write the table as ``results.csv`` and, with its answers, ``results.json``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path, json_path = folder / "results.csv", folder / "results.json"
+    result.frame.to_csv(csv_path, index=False)
+    json_path.write_text(sweep_json(result) + "\n", encoding="utf-8")
+    return [csv_path, json_path]
+
+
 def write_sweep_report(
     result: SweepResult, folder: Path, *, command: str
 ) -> list[Path]:
-    """Write ``report.html``, ``report.md``, the figures and the result files."""
+    """Write ``report.html``, ``report.md`` and the figures; the paths written.
+
+    The tables are written by :func:`write_sweep_results`; ``pushsim sweep
+    --out`` writes them first, so that a stop while the figures are drawn
+    keeps them.
+    """
     from pushsim import plots
     from pushsim.report import Report
 
     frame = result.frame
-    folder.mkdir(parents=True, exist_ok=True)
     title = f"Sweep of {result.scenario.name} over {', '.join(result.vary)}"
     report = Report(title, scenario=result.scenario, command=command)
     report.answer(answers(result))
@@ -129,29 +143,33 @@ def write_sweep_report(
     ]
     for name, figure, caption in figures:
         report.figure(name, figure, caption=caption)
-    sample = _sample_point(result)
-    if sample is not None:
-        point, sample_result = sample
-        bottleneck = str(frame.attrs.get("bottleneck"))
-        report.figure_of(
-            "queue-length",
-            lambda: plots.queue_length(sample_result, node=bottleneck),
-            f"Messages waiting at {bottleneck} over one run ({point.label})",
-        )
-        report.figure_of(
-            "latency-cdf",
-            lambda: plots.latency_cdf(sample_result, node=SYSTEM),
-            f"Sojourn distribution of one run against theory ({point.label})",
-        )
+    _sample_figures(report, result)
     for node in [SYSTEM, *result.scenario.queues]:
         report.table(node_table(frame, node), caption=f"{node}: means at every point")
     if result.warnings:
         report.text("Warnings:\n" + "\n".join(f"- {w}" for w in result.warnings))
-    written = report.write(folder)
-    csv_path, json_path = folder / "results.csv", folder / "results.json"
-    frame.to_csv(csv_path, index=False)
-    json_path.write_text(sweep_json(result) + "\n", encoding="utf-8")
-    return [*written, csv_path, json_path]
+    return report.write(folder)
+
+
+def _sample_figures(report: Any, result: SweepResult) -> None:
+    """The queue and the latency distribution of one run, at its sample point."""
+    from pushsim import plots
+
+    sample = _sample_point(result)
+    if sample is None:
+        return
+    point, sample_result = sample
+    bottleneck = str(result.frame.attrs.get("bottleneck"))
+    report.figure_of(
+        "queue-length",
+        lambda: plots.queue_length(sample_result, node=bottleneck),
+        f"Messages waiting at {bottleneck} over one run ({point.label})",
+    )
+    report.figure_of(
+        "latency-cdf",
+        lambda: plots.latency_cdf(sample_result, node=SYSTEM),
+        f"Sojourn distribution of one run against theory ({point.label})",
+    )
 
 
 def _sample_point(result: SweepResult) -> tuple[Any, Any] | None:

@@ -120,13 +120,17 @@ def run_sweep(
     seed: int | None = None,
     progress: Progress | None = None,
 ) -> SweepResult:
-    """:func:`sweep`, returning the points and a sample run of each as well."""
+    """:func:`sweep`, returning the points and a sample run of each as well.
+
+    Ctrl-C (KeyboardInterrupt) stops the runs: those finished are kept, the
+    result marked partial, unless every run had finished; with none
+    finished, the KeyboardInterrupt goes on.
+    """
     base = with_overrides(load_scenario(scenario), replications=replications, seed=seed)
     grid = resolve(base, vary, values)
     points = expand(base, grid)
     count = base.experiment.replications
     tasks = [Task((p.index, r), p.scenario, r) for p in points for r in range(count)]
-    partial = False
     try:
         runs = execute(
             tasks,
@@ -136,8 +140,10 @@ def run_sweep(
             progress=progress,
         )
     except Interrupted as stop:
-        runs, partial = stop.done, True
-    return _gather(base, list(grid), points, runs, partial)
+        if not stop.done:
+            raise KeyboardInterrupt from None  # nothing finished: nothing to keep
+        runs = stop.done
+    return _gather(base, list(grid), points, runs, partial=len(runs) < len(tasks))
 
 
 def _gather(
@@ -174,8 +180,6 @@ def _gather(
         summary["replications"] = len(mine)
         parts.append(summary)
         samples[point.index] = sample
-    if not parts:
-        raise KeyboardInterrupt  # stopped before any run finished: nothing to gather
     frame = pd.concat(parts, ignore_index=True)
     frame = frame[[*names, *COLUMNS]]
     if partial:
